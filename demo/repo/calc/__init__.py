@@ -1,0 +1,1 @@
+"""A tiny statistics package: the bundled OctaGit demo repository."""

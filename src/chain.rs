@@ -1,0 +1,393 @@
+//! The fallback-chain walker: wraps every model call of a run.
+//!
+//! Policy (design.md, failure classes):
+//! - rate: a short `retry-after` (≤ 20 s) is waited out on the same hop; longer moves on;
+//! - context: moves to the next hop with a larger window (any next hop if windows are unknown);
+//! - auth, billing: every hop of that provider is skipped from then on;
+//! - bad-model and anything else: next hop.
+//!
+//! Every attempt is recorded for the run record, successful or not.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::failure::FailureClass;
+use crate::provider::{ChatRequest, ChatResponse, ModelClient, ProviderError, ProviderKind};
+use crate::run_record::HopAttempt;
+
+/// One hop: a resolved client plus what the audit learned about it.
+#[derive(Debug, Clone)]
+pub struct Hop {
+    pub client: ModelClient,
+    pub context_window: Option<u64>,
+    /// Dollars per input token and per output token (0 for local models).
+    pub price_in: f64,
+    pub price_out: f64,
+}
+
+impl Hop {
+    pub fn new(client: ModelClient) -> Hop {
+        Hop { client, context_window: None, price_in: 0.0, price_out: 0.0 }
+    }
+
+    pub fn slug(&self) -> &str {
+        self.client.slug()
+    }
+
+    pub fn cost(&self, tokens_in: u64, tokens_out: u64) -> f64 {
+        tokens_in as f64 * self.price_in + tokens_out as f64 * self.price_out
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Waits up to this long are retried on the same hop.
+    pub max_wait: Duration,
+    /// How many times one hop is retried after short waits before moving on.
+    pub max_retries_per_hop: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_wait: Duration::from_secs(20), max_retries_per_hop: 2 }
+    }
+}
+
+/// Every hop failed. Carries the per-hop record; never a bare error.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("every model in the chain failed ({summary}); last error: {last}")]
+pub struct ChainExhausted {
+    pub summary: String,
+    /// The class that best explains the failure as a whole (see [`dominant_class`]).
+    pub class: FailureClass,
+    pub last: String,
+}
+
+pub struct ChainWalker {
+    hops: Vec<Hop>,
+    current: usize,
+    dead_providers: HashSet<ProviderKind>,
+    dead_hops: HashSet<usize>,
+    attempts: Vec<HopAttempt>,
+    policy: RetryPolicy,
+}
+
+/// A successful call: the answer and which hop gave it.
+#[derive(Debug)]
+pub struct Answer {
+    pub response: ChatResponse,
+    pub hop: usize,
+    pub cost_usd: f64,
+}
+
+impl ChainWalker {
+    pub fn new(hops: Vec<Hop>, policy: RetryPolicy) -> ChainWalker {
+        ChainWalker {
+            hops,
+            current: 0,
+            dead_providers: HashSet::new(),
+            dead_hops: HashSet::new(),
+            attempts: Vec::new(),
+            policy,
+        }
+    }
+
+    pub fn hops(&self) -> &[Hop] {
+        &self.hops
+    }
+
+    pub fn attempts(&self) -> &[HopAttempt] {
+        &self.attempts
+    }
+
+    /// The hop the next call goes to, if any is left.
+    pub fn current(&self) -> Option<&Hop> {
+        self.next_alive_from(self.current).map(|i| &self.hops[i])
+    }
+
+    pub fn current_index(&self) -> Option<usize> {
+        self.next_alive_from(self.current)
+    }
+
+    fn alive(&self, i: usize) -> bool {
+        !self.dead_hops.contains(&i) && !self.dead_providers.contains(&self.hops[i].client.provider())
+    }
+
+    fn next_alive_from(&self, start: usize) -> Option<usize> {
+        (start..self.hops.len()).find(|&i| self.alive(i))
+    }
+
+    /// Give up on the current hop (the loop decided the model is hallucinating) and move on.
+    /// Returns the (from, to) slugs when another hop is left.
+    pub fn abandon_current(&mut self) -> Option<(String, String)> {
+        let from = self.current_index()?;
+        self.dead_hops.insert(from);
+        let to = self.next_alive_from(from + 1)?;
+        self.current = to;
+        Some((self.hops[from].slug().to_string(), self.hops[to].slug().to_string()))
+    }
+
+    /// Send `req` to the current hop, walking the chain on failure.
+    pub async fn call(&mut self, req: &ChatRequest) -> Result<Answer, ChainExhausted> {
+        let mut retries_here = 0u32;
+        let mut last_error: Option<ProviderError> = None;
+        loop {
+            let Some(idx) = self.next_alive_from(self.current) else {
+                return Err(self.exhausted(last_error));
+            };
+            if idx != self.current {
+                retries_here = 0;
+                self.current = idx;
+            }
+            let hop = self.hops[idx].clone();
+            let result = tokio::time::timeout(
+                hop.client.timeout + Duration::from_secs(5),
+                hop.client.chat(req),
+            )
+            .await
+            .unwrap_or_else(|_| Err(timeout_error(&hop)));
+            match result {
+                Ok(response) => {
+                    let cost = hop.cost(response.usage.input_tokens, response.usage.output_tokens);
+                    self.record(idx, None, &response, cost);
+                    return Ok(Answer { response, hop: idx, cost_usd: cost });
+                }
+                Err(err) => {
+                    let action = self.decide(idx, &err, retries_here);
+                    self.record_error(idx, &err, action.label());
+                    tracing::info!(hop = %hop.slug(), class = %err.class, action = action.label(), "model call failed");
+                    match action {
+                        Action::Retry(wait) => {
+                            retries_here += 1;
+                            tokio::time::sleep(wait).await;
+                        }
+                        Action::NextHop => {
+                            self.dead_hops.insert(idx);
+                            self.current = idx + 1;
+                        }
+                        Action::SkipProvider => {
+                            self.dead_providers.insert(hop.client.provider());
+                            self.current = idx + 1;
+                        }
+                        Action::LargerWindow => {
+                            self.dead_hops.insert(idx);
+                            let window = hop.context_window.unwrap_or(0);
+                            // Prefer a hop that can hold more; fall back to plain order when
+                            // no window is known.
+                            let bigger = (idx + 1..self.hops.len()).find(|&j| {
+                                self.alive(j) && self.hops[j].context_window.is_some_and(|w| w > window)
+                            });
+                            self.current = bigger.unwrap_or(idx + 1);
+                            if let Some(b) = bigger {
+                                for j in idx + 1..b {
+                                    if self.hops[j].context_window.is_some_and(|w| w <= window) {
+                                        self.dead_hops.insert(j);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    last_error = Some(err);
+                }
+            }
+        }
+    }
+
+    fn decide(&self, _idx: usize, err: &ProviderError, retries_here: u32) -> Action {
+        match err.class {
+            FailureClass::Rate => match err.retry_after() {
+                Some(wait)
+                    if wait <= self.policy.max_wait
+                        && retries_here < self.policy.max_retries_per_hop =>
+                {
+                    Action::Retry(wait)
+                }
+                // A 429 without any reset hint: one short back-off, then move on.
+                None if retries_here == 0 => Action::Retry(Duration::from_secs(2).min(self.policy.max_wait)),
+                _ => Action::NextHop,
+            },
+            FailureClass::Auth | FailureClass::Billing => Action::SkipProvider,
+            FailureClass::Context => Action::LargerWindow,
+            _ => Action::NextHop,
+        }
+    }
+
+    fn record(&mut self, idx: usize, _e: Option<()>, r: &ChatResponse, cost: f64) {
+        let hop = &self.hops[idx];
+        self.attempts.push(HopAttempt {
+            hop: idx,
+            model: hop.slug().to_string(),
+            provider: hop.client.provider().to_string(),
+            at: Utc::now(),
+            class: None,
+            status: Some(r.status),
+            error: None,
+            latency_ms: r.latency.as_millis() as u64,
+            tokens_in: r.usage.input_tokens,
+            tokens_out: r.usage.output_tokens,
+            cost_usd: cost,
+            action: String::new(),
+        });
+    }
+
+    fn record_error(&mut self, idx: usize, err: &ProviderError, action: &str) {
+        let hop = &self.hops[idx];
+        self.attempts.push(HopAttempt {
+            hop: idx,
+            model: hop.slug().to_string(),
+            provider: hop.client.provider().to_string(),
+            at: Utc::now(),
+            class: Some(err.class),
+            status: err.status,
+            error: Some(crate::secret::redact(&err.message)),
+            latency_ms: err.latency.as_millis() as u64,
+            tokens_in: 0,
+            tokens_out: 0,
+            cost_usd: 0.0,
+            action: action.to_string(),
+        });
+    }
+
+    fn exhausted(&self, last: Option<ProviderError>) -> ChainExhausted {
+        let failed: Vec<&HopAttempt> = self.attempts.iter().filter(|a| a.class.is_some()).collect();
+        let summary = if self.hops.is_empty() {
+            "the chain is empty".to_string()
+        } else {
+            let mut seen = Vec::new();
+            for a in &failed {
+                let s = format!("{}: {}", a.model, a.class.map(|c| c.as_str()).unwrap_or("?"));
+                if !seen.contains(&s) {
+                    seen.push(s);
+                }
+            }
+            // Hops never tried because their provider was already known dead.
+            for (i, h) in self.hops.iter().enumerate() {
+                if !failed.iter().any(|a| a.hop == i) {
+                    seen.push(format!("{}: skipped", h.slug()));
+                }
+            }
+            seen.join(", ")
+        };
+        ChainExhausted {
+            summary,
+            class: dominant_class(&self.attempts).unwrap_or(FailureClass::NoModel),
+            last: last
+                .map(|e| crate::secret::redact(&e.message))
+                .unwrap_or_else(|| "no model was tried".into()),
+        }
+    }
+}
+
+/// The class that explains an exhausted chain: the most common class among failed
+/// attempts, ties broken by the order of importance to the user (auth and billing first:
+/// they need a person).
+pub fn dominant_class(attempts: &[HopAttempt]) -> Option<FailureClass> {
+    let order = [
+        FailureClass::Auth,
+        FailureClass::Billing,
+        FailureClass::Rate,
+        FailureClass::Context,
+        FailureClass::Hallucination,
+        FailureClass::BadModel,
+    ];
+    let count = |c: FailureClass| attempts.iter().filter(|a| a.class == Some(c)).count();
+    let max = order.iter().map(|&c| count(c)).max().filter(|&m| m > 0)?;
+    order.into_iter().find(|&c| count(c) == max)
+}
+
+enum Action {
+    Retry(Duration),
+    NextHop,
+    SkipProvider,
+    LargerWindow,
+}
+
+impl Action {
+    fn label(&self) -> &'static str {
+        match self {
+            Action::Retry(_) => "retry",
+            Action::NextHop => "next-hop",
+            Action::SkipProvider => "skip-provider",
+            Action::LargerWindow => "larger-window",
+        }
+    }
+}
+
+fn timeout_error(hop: &Hop) -> ProviderError {
+    ProviderError {
+        class: FailureClass::BadModel,
+        status: None,
+        message: format!("{} did not answer within {} s", hop.slug(), hop.client.timeout.as_secs()),
+        raw: String::new(),
+        rate_limits: Default::default(),
+        latency: hop.client.timeout,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::scripted::{Script, ScriptTurn};
+
+    fn err(status: u16, body: &str) -> ScriptTurn {
+        ScriptTurn::Error { status, body: body.into() }
+    }
+
+    fn ok(text: &str) -> ScriptTurn {
+        ScriptTurn::Reply { text: text.into(), tool_calls: vec![] }
+    }
+
+    fn hop(name: &str, turns: Vec<ScriptTurn>) -> Hop {
+        Hop::new(ModelClient::scripted(name, Script::new(turns)))
+    }
+
+    #[tokio::test]
+    async fn walks_to_the_next_hop_and_records_everything() {
+        let mut w = ChainWalker::new(
+            vec![
+                hop("a", vec![err(404, r#"{"error":{"code":"model_not_found","message":"no"}}"#)]),
+                hop("b", vec![ok("hello")]),
+            ],
+            RetryPolicy::default(),
+        );
+        let a = w.call(&ChatRequest::default()).await.unwrap();
+        assert_eq!(a.hop, 1);
+        assert_eq!(a.response.text, "hello");
+        let classes: Vec<_> = w.attempts().iter().map(|a| a.class).collect();
+        assert_eq!(classes, vec![Some(FailureClass::BadModel), None]);
+        assert_eq!(w.attempts()[0].action, "next-hop");
+    }
+
+    #[tokio::test]
+    async fn exhausted_chain_says_what_each_hop_did() {
+        let mut w = ChainWalker::new(
+            vec![
+                hop("a", vec![err(401, r#"{"error":{"code":"invalid_api_key","message":"bad key"}}"#)]),
+                hop("b", vec![err(529, r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#)]),
+            ],
+            RetryPolicy::default(),
+        );
+        let e = w.call(&ChatRequest::default()).await.unwrap_err();
+        // Scripted hops share the `scripted` provider, so auth on `a` skips `b` too.
+        assert!(e.summary.contains("scripted/a: auth"), "{}", e.summary);
+        assert!(e.summary.contains("scripted/b: skipped"), "{}", e.summary);
+        assert_eq!(e.class, FailureClass::Auth);
+    }
+
+    #[tokio::test]
+    async fn empty_chain_is_an_error_not_a_panic() {
+        let mut w = ChainWalker::new(vec![], RetryPolicy::default());
+        let e = w.call(&ChatRequest::default()).await.unwrap_err();
+        assert_eq!(e.class, FailureClass::NoModel);
+    }
+
+    #[tokio::test]
+    async fn abandon_moves_on() {
+        let mut w = ChainWalker::new(vec![hop("a", vec![]), hop("b", vec![ok("x")])], RetryPolicy::default());
+        let (from, to) = w.abandon_current().unwrap();
+        assert_eq!((from.as_str(), to.as_str()), ("scripted/a", "scripted/b"));
+        assert!(w.abandon_current().is_none());
+    }
+}

@@ -1,0 +1,469 @@
+//! The GitHub REST client: octocrab pointed at `GITHUB_API_URL` (github.com, GitHub
+//! Enterprise or a loopback mock in tests), speaking only the few endpoints OctaGit needs.
+//!
+//! Generic `get/post/patch` with our own small types are used instead of octocrab's typed
+//! models, so a field GitHub adds or drops never breaks a run, and errors keep GitHub's
+//! status and message for the publish step to branch on (422 exists, 422 no drafts, 403).
+//! octocrab 0.54 already sends `X-GitHub-Api-Version: 2022-11-28` on every request (its
+//! `_SET_HEADERS_MAP`); adding it again would send the header twice.
+
+use octocrab::Octocrab;
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// GitHub answered with an error status.
+    #[error("GitHub answered {status} to {what}: {message}")]
+    Status {
+        what: String,
+        status: u16,
+        message: String,
+    },
+    /// No usable answer (connection, TLS, undecodable body).
+    #[error(
+        "GitHub could not be reached for {what}: {message}; check GITHUB_API_URL and the network"
+    )]
+    Transport { what: String, message: String },
+    #[error("bad GitHub configuration: {0}")]
+    Config(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The message and any validation details, lower-cased, for matching known answers.
+    pub fn text_lower(&self) -> String {
+        self.to_string().to_ascii_lowercase()
+    }
+}
+
+fn map_err(what: &str, e: octocrab::Error) -> ApiError {
+    match e {
+        octocrab::Error::GitHub { source, .. } => {
+            let mut message = source.message.clone();
+            // 422 details live in `errors`: "A pull request already exists for o:b." is one.
+            for err in source.errors.iter().flatten() {
+                let detail = err
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| err.to_string());
+                message.push_str(" (");
+                message.push_str(&detail);
+                message.push(')');
+            }
+            ApiError::Status {
+                what: what.to_string(),
+                status: source.status_code.as_u16(),
+                message: crate::secret::redact(&message),
+            }
+        }
+        other => ApiError::Transport {
+            what: what.to_string(),
+            message: crate::secret::redact(&one_line(&other.to_string())),
+        },
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).trim().to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct IssueInfo {
+    pub number: u64,
+    #[serde(default)]
+    pub title: String,
+    pub body: Option<String>,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub locked: bool,
+    pub html_url: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<crate::github::event::Label>,
+    pub pull_request: Option<serde_json::Value>,
+}
+
+impl IssueInfo {
+    pub fn is_pull_request(&self) -> bool {
+        self.pull_request.as_ref().is_some_and(|v| !v.is_null())
+    }
+
+    pub fn has_label(&self, name: &str) -> bool {
+        self.labels
+            .iter()
+            .any(|l| l.name.eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CommentInfo {
+    pub id: u64,
+    pub html_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PullInfo {
+    pub number: u64,
+    pub html_url: Option<String>,
+    #[serde(default)]
+    pub draft: bool,
+    #[serde(default)]
+    pub state: String,
+    pub head: Option<PullRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PullRef {
+    #[serde(rename = "ref", default)]
+    pub ref_name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct NewPull<'a> {
+    title: &'a str,
+    head: &'a str,
+    base: &'a str,
+    body: &'a str,
+    draft: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct PermissionAnswer {
+    permission: Option<String>,
+    role_name: Option<String>,
+}
+
+/// Pages fetched at most when listing issues or pulls (100 per page).
+pub const MAX_PAGES: usize = 10;
+
+/// A client for one repository.
+#[derive(Clone)]
+pub struct GitHub {
+    crab: Octocrab,
+    pub owner: String,
+    pub repo: String,
+}
+
+impl std::fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GitHub({}/{})", self.owner, self.repo)
+    }
+}
+
+impl GitHub {
+    /// `api_url` is `GITHUB_API_URL` (`https://api.github.com`, `https://HOST/api/v3`, or a
+    /// mock); `repo_slug` is `owner/name`. Must be called inside a tokio runtime.
+    pub fn new(api_url: &str, token: &Secret, repo_slug: &str) -> Result<GitHub, ApiError> {
+        let (owner, repo) = repo_slug
+            .split_once('/')
+            .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
+            .ok_or_else(|| ApiError::Config(format!("`{repo_slug}` is not owner/name")))?;
+        let crab = Octocrab::builder()
+            .base_uri(api_url.trim_end_matches('/'))
+            .map_err(|e| ApiError::Config(format!("GITHUB_API_URL `{api_url}` is not a URL: {e}")))?
+            .personal_token(token.expose().to_string())
+                HeaderName::from_static("x-github-api-version"),
+                "2022-11-28".into(),
+            )
+            .set_connect_timeout(Some(std::time::Duration::from_secs(20)))
+            .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .build()
+            .map_err(|e| ApiError::Config(one_line(&e.to_string())))?;
+        Ok(GitHub {
+            crab,
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+        })
+    }
+
+    pub fn slug(&self) -> String {
+        format!("{}/{}", self.owner, self.repo)
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!("/repos/{}/{}/{rest}", self.owner, self.repo)
+    }
+
+    /// The user's permission on the repository: admin, maintain, write, triage, read or none.
+    /// A user who is not a collaborator gets 404 from GitHub: that is `none`.
+    pub async fn permission(&self, user: &str) -> Result<String, ApiError> {
+        let what = format!("the permission check for `{user}`");
+        let route = self.path(&format!(
+            "collaborators/{}/permission",
+            encode_segment(user)
+        ));
+        match self.crab.get::<PermissionAnswer, _, ()>(route, None).await {
+            Ok(a) => Ok(a
+                .role_name
+                .filter(|r| crate::github::event::permission_rank(r).is_some())
+                .or(a.permission)
+                .unwrap_or_else(|| "none".into())),
+            Err(e) => match map_err(&what, e) {
+                ApiError::Status { status: 404, .. } => Ok("none".into()),
+                other => Err(other),
+            },
+        }
+    }
+
+    pub async fn issue(&self, number: u64) -> Result<IssueInfo, ApiError> {
+        self.crab
+            .get(self.path(&format!("issues/{number}")), None::<&()>)
+            .await
+            .map_err(|e| map_err(&format!("reading issue #{number}"), e))
+    }
+
+    pub async fn create_comment(&self, issue: u64, body: &str) -> Result<CommentInfo, ApiError> {
+        let body = serde_json::json!({ "body": crate::secret::redact(body) });
+        self.crab
+            .post(self.path(&format!("issues/{issue}/comments")), Some(&body))
+            .await
+            .map_err(|e| map_err(&format!("commenting on #{issue}"), e))
+    }
+
+    pub async fn update_comment(&self, id: u64, body: &str) -> Result<CommentInfo, ApiError> {
+        let body = serde_json::json!({ "body": crate::secret::redact(body) });
+        self.crab
+            .patch(self.path(&format!("issues/comments/{id}")), Some(&body))
+            .await
+            .map_err(|e| map_err("updating the progress comment", e))
+    }
+
+    pub async fn add_labels(&self, issue: u64, labels: &[&str]) -> Result<(), ApiError> {
+        let body = serde_json::json!({ "labels": labels });
+        self.crab
+            .post::<_, serde_json::Value>(self.path(&format!("issues/{issue}/labels")), Some(&body))
+            .await
+            .map(|_| ())
+            .map_err(|e| map_err(&format!("labelling #{issue}"), e))
+    }
+
+    pub async fn create_pull(
+        &self,
+        title: &str,
+        head: &str,
+        base: &str,
+        body: &str,
+        draft: bool,
+    ) -> Result<PullInfo, ApiError> {
+        let body = crate::secret::redact(body);
+        let title = crate::secret::redact(title);
+        let req = NewPull {
+            title: &title,
+            head,
+            base,
+            body: &body,
+            draft,
+        };
+        self.crab
+            .post(self.path("pulls"), Some(&req))
+            .await
+            .map_err(|e| map_err("opening the pull request", e))
+    }
+
+    pub async fn update_pull(
+        &self,
+        number: u64,
+        title: &str,
+        body: &str,
+    ) -> Result<PullInfo, ApiError> {
+        let req = serde_json::json!({
+            "title": crate::secret::redact(title),
+            "body": crate::secret::redact(body),
+        });
+        self.crab
+            .patch(self.path(&format!("pulls/{number}")), Some(&req))
+            .await
+            .map_err(|e| map_err(&format!("updating pull request #{number}"), e))
+    }
+
+    /// Open pull requests whose head is `owner:branch` (at most one, in practice).
+    pub async fn pulls_for_head(&self, branch: &str) -> Result<Vec<PullInfo>, ApiError> {
+        let head = format!("{}:{branch}", self.owner);
+        let q = [("head", head.as_str()), ("state", "open")];
+        self.crab
+            .get(self.path("pulls"), Some(&q))
+            .await
+            .map_err(|e| map_err(&format!("looking up the pull request for `{branch}`"), e))
+    }
+
+    /// Every open pull request (paged).
+    pub async fn open_pulls(&self) -> Result<Vec<PullInfo>, ApiError> {
+        let q = [("state", "open"), ("per_page", "100")];
+        self.paged(self.path("pulls"), &q, "listing open pull requests")
+            .await
+    }
+
+    /// Open issues carrying `label`, pull requests filtered out, following the `Link` header.
+    pub async fn open_issues_with_label(&self, label: &str) -> Result<Vec<IssueInfo>, ApiError> {
+        let q = [("labels", label), ("state", "open"), ("per_page", "100")];
+        let all: Vec<IssueInfo> = self
+            .paged(
+                self.path("issues"),
+                &q,
+                &format!("listing issues labelled `{label}`"),
+            )
+            .await?;
+        Ok(all.into_iter().filter(|i| !i.is_pull_request()).collect())
+    }
+
+    async fn paged<T: serde::de::DeserializeOwned>(
+        &self,
+        route: String,
+        query: &[(&str, &str)],
+        what: &str,
+    ) -> Result<Vec<T>, ApiError> {
+        let mut page: octocrab::Page<T> = self
+            .crab
+            .get(route, Some(&query))
+            .await
+            .map_err(|e| map_err(what, e))?;
+        let mut out = std::mem::take(&mut page.items);
+        let mut pages = 1;
+        while page.next.is_some() && pages < MAX_PAGES {
+            match self
+                .crab
+                .get_page::<T>(&page.next)
+                .await
+                .map_err(|e| map_err(what, e))?
+            {
+                Some(mut next) => {
+                    out.append(&mut next.items);
+                    page = next;
+                    pages += 1;
+                }
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Percent-encode one path segment (a user login cannot hold `/`, but be safe).
+fn encode_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn client(server: &MockServer) -> GitHub {
+        GitHub::new(
+            &server.uri(),
+            &Secret::new("ghs_testtoken0123456789abcdef"),
+            "o/r",
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn permission_uses_role_name_and_404_is_none() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/repos/o/r/collaborators/alice/permission"))
+            .and(header("x-github-api-version", "2022-11-28"))
+            .and(header("authorization", "Bearer ghs_testtoken0123456789abcdef"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"permission": "write", "role_name": "maintain", "user": {"login": "alice"}}),
+            ))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/repos/o/r/collaborators/mallory/permission"))
+            .respond_with(
+                ResponseTemplate::new(404)
+                    .set_body_json(serde_json::json!({"message": "Not Found"})),
+            )
+            .mount(&server)
+            .await;
+        let gh = client(&server);
+        let got = gh.permission("alice").await.unwrap();
+        assert_eq!(got, "maintain");
+        assert_eq!(gh.permission("mallory").await.unwrap(), "none");
+    }
+
+    #[tokio::test]
+    async fn errors_keep_status_and_validation_detail() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/repos/o/r/pulls"))
+            .respond_with(ResponseTemplate::new(422).set_body_json(serde_json::json!({
+                "message": "Validation Failed",
+                "errors": [{"resource": "PullRequest", "code": "custom", "message": "A pull request already exists for o:octagit/issue-1-x."}],
+                "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"
+            })))
+            .mount(&server)
+            .await;
+        let err = client(&server)
+            .create_pull("t", "octagit/issue-1-x", "main", "b", true)
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(422));
+        assert!(err.text_lower().contains("already exists"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn issues_page_through_link_and_drop_pulls() {
+        let server = MockServer::start().await;
+        let next = format!(
+            "{}/repos/o/r/issues?labels=octagit&state=open&per_page=100&page=2",
+            server.uri()
+        );
+        Mock::given(method("GET"))
+            .and(path("/repos/o/r/issues"))
+            .and(query_param("page", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
+                {"number": 3, "title": "c", "state": "open", "labels": [{"name": "octagit"}]}
+            ])))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/repos/o/r/issues"))
+            .and(query_param("labels", "octagit"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header(
+                        "link",
+                        format!("<{next}>; rel=\"next\", <{next}>; rel=\"last\"").as_str(),
+                    )
+                    .set_body_json(serde_json::json!([
+                        {"number": 1, "title": "a", "state": "open"},
+                        {"number": 2, "title": "pr", "state": "open", "pull_request": {"url": "x"}}
+                    ])),
+            )
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        let issues = client(&server)
+            .open_issues_with_label("octagit")
+            .await
+            .unwrap();
+        let numbers: Vec<u64> = issues.iter().map(|i| i.number).collect();
+        assert_eq!(numbers, vec![1, 3]);
+    }
+
+    #[test]
+    fn bad_slug_is_config_error() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let e = GitHub::new("http://127.0.0.1:1", &Secret::new("x"), "nope").unwrap_err();
+            assert!(matches!(e, ApiError::Config(_)));
+        });
+    }
+}

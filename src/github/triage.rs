@@ -1,0 +1,169 @@
+//! Scheduled triage: list the open issues carrying the trigger label, skip the ones already
+//! handled, cap the batch, and emit a `matrix` output so a fan-out job
+//! (`strategy.matrix: ${{ fromJSON(needs.triage.outputs.matrix) }}`, `max-parallel`) lets
+//! GitHub's own runners do the parallel work.
+
+use crate::github::api::{ApiError, GitHub, IssueInfo, PullInfo};
+
+/// Label that marks an issue as handled: triage never picks it again.
+pub const DONE_LABEL: &str = "octagit-done";
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TriagePlan {
+    /// Issues to work on now, oldest first: (number, title).
+    pub selected: Vec<(u64, String)>,
+    /// Issues passed over, with the reason.
+    pub skipped: Vec<(u64, String)>,
+    /// Eligible issues left for a later run because of the cap.
+    pub deferred: Vec<u64>,
+}
+
+/// The open OctaGit pull request for `issue`, recognised by its head branch
+/// (`<prefix>issue-<n>` or `<prefix>issue-<n>-<slug>`).
+pub fn open_pr_for<'a>(pulls: &'a [PullInfo], prefix: &str, issue: u64) -> Option<&'a PullInfo> {
+    let exact = format!("{prefix}issue-{issue}");
+    let with_slug = format!("{exact}-");
+    pulls.iter().find(|p| {
+        p.state != "closed"
+            && p.head
+                .as_ref()
+                .is_some_and(|h| h.ref_name == exact || h.ref_name.starts_with(&with_slug))
+    })
+}
+
+/// Pure selection, for tests and for [`plan`].
+pub fn plan_from(
+    mut issues: Vec<IssueInfo>,
+    pulls: &[PullInfo],
+    prefix: &str,
+    cap: usize,
+) -> TriagePlan {
+    issues.sort_by_key(|i| i.number);
+    let mut plan = TriagePlan::default();
+    for issue in issues {
+        let reason = if issue.is_pull_request() {
+            Some("it is a pull request".to_string())
+        } else if issue.has_label(DONE_LABEL) {
+            Some(format!("it has the `{DONE_LABEL}` label"))
+        } else if issue.locked {
+            Some("it is locked".to_string())
+        } else {
+            open_pr_for(pulls, prefix, issue.number).map(|pr| {
+                format!(
+                    "it already has an open OctaGit pull request{}",
+                    pr.html_url
+                        .as_ref()
+                        .map(|u| format!(" ({u})"))
+                        .unwrap_or_default()
+                )
+            })
+        };
+        match reason {
+            Some(r) => plan.skipped.push((issue.number, r)),
+            None if plan.selected.len() < cap => plan.selected.push((issue.number, issue.title)),
+            None => plan.deferred.push(issue.number),
+        }
+    }
+    plan
+}
+
+pub async fn plan(
+    gh: &GitHub,
+    label: &str,
+    prefix: &str,
+    cap: usize,
+) -> Result<TriagePlan, ApiError> {
+    let issues = gh.open_issues_with_label(label).await?;
+    let pulls = gh.open_pulls().await?;
+    Ok(plan_from(issues, &pulls, prefix, cap))
+}
+
+/// `{"issue":[3,7]}` for `strategy.matrix`.
+pub fn matrix_json(plan: &TriagePlan) -> String {
+    let numbers: Vec<u64> = plan.selected.iter().map(|(n, _)| *n).collect();
+    serde_json::json!({ "issue": numbers }).to_string()
+}
+
+pub fn summary_markdown(plan: &TriagePlan, label: &str, cap: usize) -> String {
+    let mut s = format!(
+        "## OctaGit triage\n\nOpen issues labelled `{label}`: **{}** selected",
+        plan.selected.len()
+    );
+    s.push_str(&format!(
+        ", {} skipped, {} left for a later run (cap {cap} per run).\n\n",
+        plan.skipped.len(),
+        plan.deferred.len()
+    ));
+    if !plan.selected.is_empty() {
+        s.push_str("| issue | title |\n|---|---|\n");
+        for (n, t) in &plan.selected {
+            s.push_str(&format!("| #{n} | {} |\n", t.replace('|', "\\|")));
+        }
+        s.push('\n');
+    }
+    if !plan.skipped.is_empty() {
+        s.push_str("Skipped:\n\n");
+        for (n, r) in &plan.skipped {
+            s.push_str(&format!("- #{n}: {r}\n"));
+        }
+        s.push('\n');
+    }
+    if plan.selected.is_empty() {
+        s.push_str("Nothing to do: the fan-out job is skipped.\n");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issue(n: u64, labels: &[&str]) -> IssueInfo {
+        serde_json::from_value(serde_json::json!({
+            "number": n, "title": format!("issue {n}"), "state": "open",
+            "labels": labels.iter().map(|l| serde_json::json!({"name": l})).collect::<Vec<_>>()
+        }))
+        .unwrap()
+    }
+
+    fn pull(head: &str) -> PullInfo {
+        serde_json::from_value(serde_json::json!({"number": 99, "html_url": "https://github.com/o/r/pull/99", "state": "open", "head": {"ref": head}})).unwrap()
+    }
+
+    #[test]
+    fn selects_oldest_skips_handled_and_caps() {
+        let issues = vec![
+            issue(9, &["octagit"]),
+            issue(4, &["octagit", DONE_LABEL]),
+            issue(2, &["octagit"]),
+            issue(5, &["octagit"]),
+            issue(12, &["octagit"]),
+        ];
+        let pulls = vec![
+            pull("octagit/issue-5-fix-it"),
+            pull("octagit/issue-50-other"),
+        ];
+        let plan = plan_from(issues, &pulls, "octagit/", 2);
+        assert_eq!(
+            plan.selected.iter().map(|s| s.0).collect::<Vec<_>>(),
+            vec![2, 9]
+        );
+        assert_eq!(
+            plan.skipped.iter().map(|s| s.0).collect::<Vec<_>>(),
+            vec![4, 5]
+        );
+        assert_eq!(plan.deferred, vec![12]);
+        assert_eq!(matrix_json(&plan), r#"{"issue":[2,9]}"#);
+        assert!(
+            summary_markdown(&plan, "octagit", 2)
+                .contains("#5: it already has an open OctaGit pull request")
+        );
+    }
+
+    #[test]
+    fn open_pr_matching_is_exact_on_number() {
+        let pulls = vec![pull("octagit/issue-15-x")];
+        assert!(open_pr_for(&pulls, "octagit/", 1).is_none());
+        assert!(open_pr_for(&pulls, "octagit/", 15).is_some());
+    }
+}

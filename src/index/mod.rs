@@ -1,0 +1,247 @@
+//! The repository index: a gitignore-aware walk, tree-sitter tags per file (parsed in
+//! parallel, cached per content hash), file kinds and metrics, the cross-file reference
+//! graph, issue-to-file ranking, the token-budgeted repo map and the context graph.
+
+mod cache;
+pub mod graph;
+pub mod rank;
+pub mod refs;
+pub mod repo_map;
+pub mod tags;
+pub mod walk;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use graph::ContextGraph;
+pub use rank::{Ranked, rank};
+pub use refs::{Edge, RefGraph};
+pub use repo_map::repo_map;
+
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Files larger than this are skipped ("too large").
+    pub max_file_bytes: u64,
+    /// Where the tag cache lives; `None` = no cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Parser threads; `None` = all cores.
+    pub threads: Option<usize>,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions { max_file_bytes: 1024 * 1024, cache_dir: None, threads: None }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("{0} is not a directory; pass the repository's root with --repo")]
+    NotADirectory(PathBuf),
+    #[error("cannot start {0} parser threads: {1}; pass fewer threads or none")]
+    Threads(usize, String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    Source,
+    Test,
+    Config,
+    Docs,
+    Generated,
+    Other,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Source => "source",
+            FileKind::Test => "test",
+            FileKind::Config => "config",
+            FileKind::Docs => "docs",
+            FileKind::Generated => "generated",
+            FileKind::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Symbol {
+    pub name: String,
+    /// The tag kind: function, method, class, interface, module, ...
+    pub kind: String,
+    /// 1-based.
+    pub line: usize,
+    /// The definition's first line, trimmed.
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileEntry {
+    /// Relative to the index root, '/'-separated.
+    pub path: String,
+    pub kind: FileKind,
+    pub lang: Option<&'static str>,
+    pub size: u64,
+    pub lines: usize,
+    pub definitions: Vec<Symbol>,
+    /// Distinct names the file references (calls, type uses).
+    pub references: Vec<String>,
+    /// Definitions plus distinct references: the "mass" the terrain draws.
+    pub symbols: usize,
+    /// Branching nodes in the syntax tree.
+    pub complexity: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IndexStats {
+    /// Files kept in the index.
+    pub files: usize,
+    /// Files parsed with tree-sitter this run.
+    pub parsed: usize,
+    /// Files whose tags came from the cache.
+    pub cached: usize,
+    pub skipped: usize,
+    pub skipped_reasons: BTreeMap<String, usize>,
+    /// Definitions across all files.
+    pub symbols: usize,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub root: PathBuf,
+    pub files: Vec<FileEntry>,
+    pub stats: IndexStats,
+    pub refs: RefGraph,
+    /// Per file (parallel to `files`): hashed terms with counts, sorted, for lexical ranking.
+    pub(crate) terms: Vec<Vec<(u32, u32)>>,
+}
+
+impl Index {
+    /// The index of the file at `path`, if indexed.
+    pub fn position(&self, path: &str) -> Option<usize> {
+        self.files.binary_search_by(|f| f.path.as_str().cmp(path)).ok()
+    }
+}
+
+enum Outcome {
+    Skipped(&'static str),
+    Kept { entry: FileEntry, terms: Vec<(u32, u32)>, cache: Option<(String, tags::Tagged)>, hit: bool },
+}
+
+/// Index the repository at `repo`.
+pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
+    let started = Instant::now();
+    let (candidates, skipped_paths) = walk::walk(repo, opts.max_file_bytes)?;
+    let cache = cache::TagCache::load(opts.cache_dir.as_deref());
+
+    let work = || -> Vec<Outcome> { candidates.par_iter().map(|c| index_one(c, &cache)).collect() };
+    let outcomes = match opts.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| IndexError::Threads(n, e.to_string()))?
+            .install(work),
+        None => work(),
+    };
+
+    let mut stats = IndexStats::default();
+    for (reason, _) in &skipped_paths {
+        *stats.skipped_reasons.entry(reason.to_string()).or_default() += 1;
+    }
+    let mut files = Vec::with_capacity(outcomes.len());
+    let mut terms = Vec::with_capacity(outcomes.len());
+    let mut fresh_cache = HashMap::new();
+    for o in outcomes {
+        match o {
+            Outcome::Skipped(reason) => *stats.skipped_reasons.entry(reason.to_string()).or_default() += 1,
+            Outcome::Kept { entry, terms: t, cache: c, hit } => {
+                if entry.lang.is_some() {
+                    if hit {
+                        stats.cached += 1;
+                    } else {
+                        stats.parsed += 1;
+                    }
+                }
+                stats.symbols += entry.definitions.len();
+                if let Some((k, v)) = c {
+                    fresh_cache.insert(k, v);
+                }
+                files.push(entry);
+                terms.push(t);
+            }
+        }
+    }
+    let mut cache = cache;
+    // A warm run that parsed nothing and saw the same files leaves the cache as it is.
+    let unchanged = stats.parsed == 0 && fresh_cache.len() == cache.len();
+    if opts.cache_dir.is_some()
+        && !unchanged
+        && let Err(e) = cache.store(fresh_cache)
+    {
+        // The index is complete without the cache; the next run is just slower.
+        tracing::warn!("cannot write the index cache: {e}");
+    }
+    stats.files = files.len();
+    stats.skipped = stats.skipped_reasons.values().sum();
+    let refs = RefGraph::build(&files);
+    stats.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(Index { root: repo.to_path_buf(), files, stats, refs, terms })
+}
+
+fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
+    let Ok(bytes) = std::fs::read(&c.abs) else {
+        return Outcome::Skipped("unreadable");
+    };
+    if walk::looks_binary(&bytes) {
+        return Outcome::Skipped("binary");
+    }
+    if walk::is_generated_content(&bytes) {
+        return Outcome::Skipped("generated");
+    }
+    let lang = tags::lang_for_path(&c.rel);
+    let kind = walk::classify(&c.rel, lang.is_some());
+    let lines = bytes.iter().filter(|b| **b == b'\n').count() + usize::from(!bytes.ends_with(b"\n") && !bytes.is_empty());
+    let (tagged, cache_entry, hit) = match lang {
+        Some(l) => {
+            let key = cache::key(&bytes, l.name);
+            match cache.get(&key) {
+                Some(t) => (t.clone(), Some((key, t.clone())), true),
+                None => {
+                    let t = l.tag(&bytes);
+                    (t.clone(), Some((key, t)), false)
+                }
+            }
+        }
+        None => (tags::Tagged::default(), None, false),
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let terms = rank::doc_terms(&text, &c.rel, &tagged.definitions);
+    let symbols = tagged.definitions.len() + tagged.references.len();
+    let entry = FileEntry {
+        path: c.rel.clone(),
+        kind,
+        lang: lang.map(|l| l.name),
+        size: c.size,
+        lines,
+        symbols,
+        complexity: tagged.complexity,
+        definitions: tagged.definitions,
+        references: tagged.references,
+    };
+    Outcome::Kept { entry, terms, cache: cache_entry, hit }
+}
+
+/// The per-user cache directory for one repository's index:
+/// `<user cache>/octagit/index/<hash of the repo path>`.
+pub fn default_cache_dir(repo: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
+    let h = blake3::hash(abs.to_string_lossy().as_bytes()).to_hex();
+    dirs::cache_dir().map(|d| d.join("octagit").join("index").join(&h[..16]))
+}

@@ -1,0 +1,304 @@
+//! Languages (one cargo feature each) and per-file tagging: definitions, references and a
+//! complexity figure from a single tree-sitter parse.
+//!
+//! The tag queries and their validation come from `tree-sitter-tags` (`TagsConfiguration`),
+//! but the matches run on our own parse so the same tree also yields the branching-node
+//! count; `generate_tags` would parse a second time for that.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use tree_sitter::{Language, Parser, QueryCursor, StreamingIterator};
+use tree_sitter_tags::TagsConfiguration;
+
+use super::Symbol;
+
+/// What one parse of a file yields; this is what the on-disk cache stores.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Tagged {
+    pub definitions: Vec<Symbol>,
+    /// Distinct names referenced (calls, type uses), sorted.
+    pub references: Vec<String>,
+    /// Branching nodes: if/loop/match arm/case/catch/conditional expression.
+    pub complexity: usize,
+}
+
+pub(crate) struct Lang {
+    pub name: &'static str,
+    config: TagsConfiguration,
+    /// Indexed by node kind id: true when the kind branches.
+    branching: Vec<bool>,
+    /// Capture index → role, resolved once from the query's capture names.
+    roles: Vec<Role>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Role {
+    Name,
+    Definition(String),
+    Reference(String),
+    Other,
+}
+
+/// Node kinds counted as branches, across the supported grammars. Kinds a grammar lacks
+/// resolve to id 0 and are ignored.
+const BRANCH_KINDS: &[&str] = &[
+    "if_statement",
+    "if_expression",
+    "if_let_expression",
+    "elif_clause",
+    "else_if_clause",
+    "for_statement",
+    "for_in_statement",
+    "for_expression",
+    "foreach_statement",
+    "enhanced_for_statement",
+    "range_based_for_statement",
+    "while_statement",
+    "while_expression",
+    "loop_expression",
+    "do_statement",
+    "match_arm",
+    "case_clause",
+    "switch_case",
+    "switch_block_statement_group",
+    "case_statement",
+    "expression_case",
+    "type_case",
+    "communication_case",
+    "catch_clause",
+    "except_clause",
+    "rescue",
+    "conditional_expression",
+    "ternary_expression",
+    "conditional",
+    "if_modifier",
+    "unless",
+    "unless_modifier",
+    "while_modifier",
+    "until",
+    "until_modifier",
+    "when",
+    "boolean_operator",
+    "if",
+    "elsif",
+    "while",
+    "for",
+    "case",
+];
+
+/// File extension → language name, for the languages compiled in.
+pub(crate) fn lang_for_path(path: &str) -> Option<&'static Lang> {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+    let name = match ext.as_str() {
+        "rs" => "rust",
+        "py" | "pyi" => "python",
+        "js" | "mjs" | "cjs" | "jsx" => "javascript",
+        "ts" | "mts" | "cts" => "typescript",
+        "tsx" => "tsx",
+        "go" => "go",
+        "java" => "java",
+        "c" | "h" => "c",
+        "cc" | "cpp" | "cxx" | "hpp" | "hh" | "hxx" | "c++" | "h++" => "cpp",
+        "rb" => "ruby",
+        "php" => "php",
+        _ => return None,
+    };
+    languages().iter().find(|l| l.name == name)
+}
+
+/// Names of the languages compiled into this build.
+pub fn enabled_languages() -> Vec<&'static str> {
+    languages().iter().map(|l| l.name).collect()
+}
+
+fn languages() -> &'static [Lang] {
+    static LANGS: OnceLock<Vec<Lang>> = OnceLock::new();
+    LANGS.get_or_init(|| {
+        #[allow(unused_mut)]
+        let mut specs: Vec<(&'static str, Language, String)> = Vec::new();
+        #[cfg(feature = "lang-rust")]
+        specs.push(("rust", tree_sitter_rust::LANGUAGE.into(), tree_sitter_rust::TAGS_QUERY.into()));
+        #[cfg(feature = "lang-python")]
+        specs.push((
+            "python",
+            tree_sitter_python::LANGUAGE.into(),
+            tree_sitter_python::TAGS_QUERY.into(),
+        ));
+        #[cfg(feature = "lang-javascript")]
+        specs.push((
+            "javascript",
+            tree_sitter_javascript::LANGUAGE.into(),
+            tree_sitter_javascript::TAGS_QUERY.into(),
+        ));
+        // The typescript query only adds TS-specific patterns; the JS one covers functions,
+        // classes and calls (design.md pitfall).
+        #[cfg(feature = "lang-typescript")]
+        {
+            let q = format!(
+                "{}\n{}",
+                tree_sitter_javascript::TAGS_QUERY,
+                tree_sitter_typescript::TAGS_QUERY
+            );
+            specs.push(("typescript", tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(), q.clone()));
+            specs.push(("tsx", tree_sitter_typescript::LANGUAGE_TSX.into(), q));
+        }
+        #[cfg(feature = "lang-go")]
+        specs.push(("go", tree_sitter_go::LANGUAGE.into(), tree_sitter_go::TAGS_QUERY.into()));
+        #[cfg(feature = "lang-java")]
+        specs.push(("java", tree_sitter_java::LANGUAGE.into(), tree_sitter_java::TAGS_QUERY.into()));
+        #[cfg(feature = "lang-c")]
+        specs.push(("c", tree_sitter_c::LANGUAGE.into(), tree_sitter_c::TAGS_QUERY.into()));
+        #[cfg(feature = "lang-cpp")]
+        specs.push(("cpp", tree_sitter_cpp::LANGUAGE.into(), tree_sitter_cpp::TAGS_QUERY.into()));
+        #[cfg(feature = "lang-ruby")]
+        specs.push(("ruby", tree_sitter_ruby::LANGUAGE.into(), tree_sitter_ruby::TAGS_QUERY.into()));
+        #[cfg(feature = "lang-php")]
+        specs.push(("php", tree_sitter_php::LANGUAGE_PHP.into(), tree_sitter_php::TAGS_QUERY.into()));
+
+        specs
+            .into_iter()
+            .filter_map(|(name, language, query)| match Lang::new(name, language, &query) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    // A grammar/query mismatch is a build defect; the index still works for
+                    // the other languages.
+                    tracing::warn!("tags query for {name} does not compile: {e}");
+                    None
+                }
+            })
+            .collect()
+    })
+}
+
+impl Lang {
+    fn new(name: &'static str, language: Language, query: &str) -> Result<Lang, String> {
+        let config = TagsConfiguration::new(language.clone(), query, "").map_err(|e| e.to_string())?;
+        let mut branching = vec![false; language.node_kind_count()];
+        for kind in BRANCH_KINDS {
+            let id = language.id_for_node_kind(kind, true);
+            if id != 0 {
+                branching[id as usize] = true;
+            }
+        }
+        let roles = config
+            .query
+            .capture_names()
+            .iter()
+            .map(|n| {
+                if *n == "name" {
+                    Role::Name
+                } else if let Some(k) = n.strip_prefix("definition.") {
+                    Role::Definition(k.to_string())
+                } else if let Some(k) = n.strip_prefix("reference.") {
+                    Role::Reference(k.to_string())
+                } else {
+                    Role::Other
+                }
+            })
+            .collect();
+        Ok(Lang { name, config, branching, roles })
+    }
+
+    /// Parse `source` once; collect tags and count branching nodes.
+    pub fn tag(&self, source: &[u8]) -> Tagged {
+        thread_local! {
+            static PARSER: RefCell<Parser> = RefCell::new(Parser::new());
+            static CURSOR: RefCell<QueryCursor> = RefCell::new(QueryCursor::new());
+        }
+        let tree = PARSER.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.set_language(&self.config.language).is_err() {
+                return None;
+            }
+            p.parse(source, None)
+        });
+        let Some(tree) = tree else {
+            return Tagged::default();
+        };
+
+        let mut complexity = 0usize;
+        let mut cursor = tree.walk();
+        'walk: loop {
+            let id = cursor.node().kind_id() as usize;
+            if self.branching.get(id).copied().unwrap_or(false) {
+                complexity += 1;
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+
+        let mut definitions: Vec<Symbol> = Vec::new();
+        let mut seen_defs: HashSet<usize> = HashSet::new();
+        let mut references: HashSet<String> = HashSet::new();
+        CURSOR.with(|c| {
+            let mut qc = c.borrow_mut();
+            let mut matches = qc.matches(&self.config.query, tree.root_node(), source);
+            while let Some(m) = matches.next() {
+                let mut name_node = None;
+                let mut role: Option<(&Role, tree_sitter::Node)> = None;
+                for cap in m.captures() {
+                    match &self.roles[cap.index as usize] {
+                        Role::Name => name_node = Some(cap.node),
+                        r @ (Role::Definition(_) | Role::Reference(_)) => role = Some((r, cap.node)),
+                        Role::Other => {}
+                    }
+                }
+                let (Some(name_node), Some((role, node))) = (name_node, role) else {
+                    continue;
+                };
+                let Ok(name) = std::str::from_utf8(&source[name_node.byte_range()]) else {
+                    continue;
+                };
+                let name = name.trim();
+                if name.is_empty() || name.len() > 200 {
+                    continue;
+                }
+                match role {
+                    Role::Definition(kind) => {
+                        if !seen_defs.insert(name_node.start_byte()) {
+                            continue;
+                        }
+                        definitions.push(Symbol {
+                            name: name.to_string(),
+                            kind: kind.clone(),
+                            line: name_node.start_position().row + 1,
+                            signature: signature(source, node.start_byte()),
+                        });
+                    }
+                    Role::Reference(_) => {
+                        if !references.contains(name) {
+                            references.insert(name.to_string());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        });
+        definitions.sort_by_key(|d| d.line);
+        let mut references: Vec<String> = references.into_iter().collect();
+        references.sort();
+        Tagged { definitions, references, complexity }
+    }
+}
+
+/// The definition's first line, trimmed and capped: enough to show a signature in the map.
+fn signature(source: &[u8], start: usize) -> String {
+    let line_start = source[..start].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let end = source[start..].iter().position(|b| *b == b'\n').map_or(source.len(), |i| start + i);
+    let text = String::from_utf8_lossy(&source[line_start..end]);
+    let text = text.trim();
+    let mut s: String = text.chars().take(160).collect();
+    if s.len() < text.len() {
+        s.push('…');
+    }
+    s
+}

@@ -1,0 +1,291 @@
+//! Running one shell command the way the gate needs it: `sh -c` in its own process group
+//! (so a timeout kills the command and everything it started), with credentials removed
+//! from its environment, stdout and stderr interleaved in one pipe, and the output kept
+//! within a limit that says what it dropped.
+
+use std::collections::VecDeque;
+use std::io::Read;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// How long to wait for the output pipe to close after the command ended and its group was
+/// killed. Only a process that left the group (setsid) can hold it open longer.
+const DRAIN_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessResult {
+    /// `None` when the command was killed by a signal, timed out, or could not start.
+    pub exit_code: Option<i32>,
+    pub timed_out: bool,
+    /// stdout and stderr as they were written (one pipe), redacted; when longer than the
+    /// limit, the head and the tail are kept and the cut is said in the text.
+    pub output: String,
+    /// Bytes left out of `output`.
+    pub truncated_bytes: usize,
+    pub duration: Duration,
+    /// Why the command could not run at all (no `sh`, bad working directory).
+    pub spawn_error: Option<String>,
+}
+
+impl ProcessResult {
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0) && !self.timed_out
+    }
+}
+
+/// Options beyond the common four. `base_env` replaces the inherited environment (before
+/// secrets are removed); tests use it to prove the filter without mutating this process.
+#[derive(Debug, Clone, Default)]
+pub struct ShellOptions {
+    pub base_env: Option<Vec<(String, String)>>,
+    /// Added after filtering (never filtered: the caller chose them).
+    pub extra_env: Vec<(String, String)>,
+}
+
+/// Run `command` with `sh -c` in `cwd`. Never panics and never returns an error: a command
+/// that cannot start comes back with `spawn_error` set and a message in `output`.
+pub async fn run_shell(
+    command: &str,
+    cwd: &Path,
+    timeout: Duration,
+    output_limit: usize,
+) -> ProcessResult {
+    run_shell_with(command, cwd, timeout, output_limit, &ShellOptions::default()).await
+}
+
+/// The environment a command gets: `base` minus every credential-looking variable, plus
+/// settings that keep test runners non-interactive and their output parseable.
+pub fn clean_env(base: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> =
+        base.into_iter().filter(|(k, _)| !crate::secret::is_secret_env_name(k)).collect();
+    for (k, v) in [
+        ("CI", "true"),
+        ("NO_COLOR", "1"),
+        ("CARGO_TERM_COLOR", "never"),
+        ("PY_COLORS", "0"),
+        ("FORCE_COLOR", "0"),
+        ("GIT_TERMINAL_PROMPT", "0"),
+    ] {
+        if !env.iter().any(|(name, _)| name == k) {
+            env.push((k.to_string(), v.to_string()));
+        }
+    }
+    env
+}
+
+pub async fn run_shell_with(
+    command: &str,
+    cwd: &Path,
+    timeout: Duration,
+    output_limit: usize,
+    opts: &ShellOptions,
+) -> ProcessResult {
+    let started = Instant::now();
+    let failed = |message: String| ProcessResult {
+        exit_code: None,
+        timed_out: false,
+        output: crate::secret::redact(&message),
+        truncated_bytes: 0,
+        duration: started.elapsed(),
+        spawn_error: Some(crate::secret::redact(&message)),
+    };
+
+    let (reader, writer) = match std::io::pipe() {
+        Ok(p) => p,
+        Err(e) => return failed(format!("cannot create a pipe for `{command}`: {e}")),
+    };
+    let base = match &opts.base_env {
+        Some(b) => b.clone(),
+        None => std::env::vars().collect(),
+    };
+    let mut child = {
+        // The Command holds the write end of the pipe; it must be dropped right after the
+        // spawn, or the reader would never see end-of-file.
+        let mut cmd = tokio::process::Command::new("sh");
+        cmd.arg("-c").arg(command).current_dir(cwd);
+        cmd.env_clear().envs(clean_env(base)).envs(opts.extra_env.iter().cloned());
+        let stderr = match writer.try_clone() {
+            Ok(w) => w,
+            Err(e) => return failed(format!("cannot duplicate the output pipe: {e}")),
+        };
+        cmd.stdin(Stdio::null()).stdout(writer).stderr(stderr);
+        cmd.process_group(0);
+        match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                return failed(format!(
+                    "cannot start `sh -c {command}` in {}: {e}",
+                    cwd.display()
+                ));
+            }
+        }
+    };
+    let pgid = child.id().map(|id| id as i32);
+    let guard = GroupGuard { pgid };
+
+    let limit = output_limit.max(64);
+    let drain = tokio::task::spawn_blocking(move || drain_pipe(reader, limit));
+
+    let (status, timed_out) = match tokio::time::timeout(timeout, child.wait()).await {
+        Ok(status) => (status.ok(), false),
+        Err(_) => {
+            guard.kill();
+            (child.wait().await.ok(), true)
+        }
+    };
+    // Whatever the shell left running in the background dies with it.
+    guard.kill();
+    drop(guard);
+
+    let (mut output, truncated_bytes) = match tokio::time::timeout(DRAIN_GRACE, drain).await {
+        Ok(Ok(out)) => out,
+        _ => (
+            "[output unavailable: a process that left the command's group keeps the pipe open]"
+                .to_string(),
+            0,
+        ),
+    };
+    if timed_out {
+        output.push_str(&format!(
+            "\n[killed: the command ran longer than {}s; its whole process group was stopped]",
+            timeout.as_secs()
+        ));
+    }
+    ProcessResult {
+        exit_code: if timed_out { None } else { status.and_then(|s| s.code()) },
+        timed_out,
+        output: crate::secret::redact(&output),
+        truncated_bytes,
+        duration: started.elapsed(),
+        spawn_error: None,
+    }
+}
+
+/// Kills the process group when dropped, so a cancelled run leaves no test processes behind.
+struct GroupGuard {
+    pgid: Option<i32>,
+}
+
+impl GroupGuard {
+    fn kill(&self) {
+        if let Some(pgid) = self.pgid
+            && pgid > 1
+        {
+            // SAFETY: kill(2) with a negative pid signals that process group only. The group
+            // id is our child's pid; a group id is not reused while any member lives, and the
+            // calls happen right after the child ends, so no unrelated group is hit.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Read the pipe to its end keeping the first quarter and the last three quarters of
+/// `limit` bytes: the head shows what started, the tail holds the runner's summary.
+fn drain_pipe(mut reader: std::io::PipeReader, limit: usize) -> (String, usize) {
+    let head_cap = limit / 4;
+    let tail_cap = limit - head_cap;
+    let mut head = Vec::with_capacity(head_cap.min(1 << 16));
+    let mut tail: VecDeque<u8> = VecDeque::new();
+    let mut total = 0usize;
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        total += n;
+        let mut chunk = &buf[..n];
+        if head.len() < head_cap {
+            let take = (head_cap - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+        }
+        tail.extend(chunk);
+        while tail.len() > tail_cap {
+            let excess = tail.len() - tail_cap;
+            tail.drain(..excess);
+        }
+    }
+    let kept = head.len() + tail.len();
+    let dropped = total - kept;
+    let tail: Vec<u8> = tail.into_iter().collect();
+    let text = if dropped == 0 {
+        head.extend_from_slice(&tail);
+        String::from_utf8_lossy(&head).into_owned()
+    } else {
+        format!(
+            "{}\n[truncated: {dropped} bytes of output left out here]\n{}",
+            String::from_utf8_lossy(&head),
+            String::from_utf8_lossy(&tail)
+        )
+    };
+    (text, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn exit_code_and_interleaved_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = run_shell("echo out; echo err >&2; exit 3", dir.path(), Duration::from_secs(10), 4096)
+            .await;
+        assert_eq!(r.exit_code, Some(3));
+        assert!(!r.timed_out && !r.success());
+        assert_eq!(r.output, "out\nerr\n");
+        assert_eq!(r.truncated_bytes, 0);
+    }
+
+    #[tokio::test]
+    async fn long_output_keeps_head_and_tail_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = run_shell(
+            "echo FIRST; seq 1 20000; echo LAST",
+            dir.path(),
+            Duration::from_secs(10),
+            1000,
+        )
+        .await;
+        assert!(r.success());
+        assert!(r.output.starts_with("FIRST\n"), "{}", &r.output[..50]);
+        assert!(r.output.ends_with("LAST\n"));
+        assert!(r.truncated_bytes > 100_000);
+        assert!(r.output.contains(&format!("[truncated: {} bytes", r.truncated_bytes)));
+    }
+
+    #[tokio::test]
+    async fn missing_directory_is_a_spawn_error() {
+        let r = run_shell("true", Path::new("/nonexistent/octagit"), Duration::from_secs(5), 100)
+            .await;
+        assert!(r.spawn_error.is_some());
+        assert!(r.output.contains("/nonexistent/octagit"));
+        assert!(!r.success());
+    }
+
+    #[test]
+    fn clean_env_drops_secrets_and_keeps_the_rest() {
+        let env = clean_env(vec![
+            ("PATH".to_string(), "/bin".to_string()),
+            ("OPENAI_API_KEY".to_string(), "x".to_string()),
+            ("GITHUB_TOKEN".to_string(), "x".to_string()),
+            ("INPUT_ANTHROPIC-API-KEY".to_string(), "x".to_string()),
+            ("CI".to_string(), "false".to_string()),
+        ]);
+        let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
+        assert!(names.contains(&"PATH"));
+        assert!(!names.iter().any(|n| n.contains("KEY") || n.contains("TOKEN")), "{names:?}");
+        assert!(env.contains(&("CI".to_string(), "false".to_string())), "caller's CI is kept");
+    }
+}

@@ -1,0 +1,368 @@
+//! The run record: every stage appends to it, every report is rendered from it, and it is
+//! written to `run.json` after each stage so a run that dies mid-way still leaves it.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::failure::FailureClass;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunRecord {
+    pub schema_version: u32,
+    /// True for `octagit demo`: every report says DEMO.
+    pub demo: bool,
+    pub run_id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub task: TaskInfo,
+    /// What was stripped from the issue text before any model saw it.
+    #[serde(default)]
+    pub sanitized: Vec<String>,
+    pub status: RunStatus,
+    pub failure: Option<Failure>,
+    /// Stage by stage, for the progress comment and the timeline.
+    #[serde(default)]
+    pub stages: Vec<StageRecord>,
+    pub index: Option<IndexSummary>,
+    pub audit: Option<AuditReport>,
+    /// Every model call attempt, in order, across hops.
+    #[serde(default)]
+    pub hops: Vec<HopAttempt>,
+    /// Each time the walker moved to another hop mid-run, with the summary it handed over.
+    #[serde(default)]
+    pub handoffs: Vec<Handoff>,
+    pub turns: u32,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    pub cost_usd: f64,
+    pub gate: GateRecord,
+    #[serde(default)]
+    pub files_explored: Vec<String>,
+    #[serde(default)]
+    pub files_edited: Vec<String>,
+    /// The final diff against the base (redacted).
+    pub diff: Option<String>,
+    pub diff_stat: Option<DiffStat>,
+    /// The model's own summary of its fix (from the `finish` tool).
+    pub finish_summary: Option<String>,
+    pub advice: Option<Advice>,
+    pub publish: Option<PublishRecord>,
+    /// File names written into the run directory.
+    #[serde(default)]
+    pub artefacts: Vec<String>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TaskInfo {
+    pub repo_path: String,
+    /// `owner/name` when known.
+    pub repo_slug: Option<String>,
+    pub issue_number: Option<u64>,
+    pub issue_title: String,
+    pub issue_url: Option<String>,
+    pub base_branch: Option<String>,
+    /// Where the run came from: cli, action, mcp, demo.
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    /// The gate passed with changes.
+    Success,
+    /// No fix: the failure says why.
+    Failed,
+    /// Nothing was attempted (trigger gating, closed issue, ...): the failure says why.
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Failure {
+    pub class: FailureClass,
+    /// One plain sentence.
+    pub message: String,
+    /// The real error text (redacted), always shown below the advice.
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StageRecord {
+    pub name: String,
+    pub status: StageStatus,
+    pub duration_ms: u64,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StageStatus {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct IndexSummary {
+    pub files: usize,
+    pub parsed: usize,
+    pub cached: usize,
+    pub skipped: usize,
+    pub symbols: usize,
+    pub duration_ms: u64,
+    /// The top of the issue-to-file ranking.
+    pub ranked: Vec<RankedEntry>,
+    /// Compact text heatmap of the terrain (the job summary cannot show SVG).
+    pub heatmap: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RankedEntry {
+    pub path: String,
+    pub score: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceSource {
+    Live,
+    Cache,
+    BuiltIn,
+    Local,
+    #[default]
+    Unknown,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct AuditReport {
+    pub candidates: Vec<AuditCandidate>,
+    /// The ranked chain of viable slugs, in the order the walker will try them.
+    pub chain: Vec<String>,
+    /// Estimated tokens of the first prompt.
+    pub prompt_tokens: u64,
+    /// How the estimate was made: tiktoken, or Anthropic count_tokens.
+    pub prompt_tokens_method: String,
+    pub risk_note: String,
+    /// Model slug that wrote the risk note, or `built-in`.
+    pub risk_note_author: String,
+    pub duration_ms: u64,
+    /// Turns the cost and headroom estimates assume.
+    #[serde(default)]
+    pub est_turns: u32,
+    /// Estimated input tokens of an average turn (the context grows as tool results pile up).
+    #[serde(default)]
+    pub tokens_per_turn: u64,
+    /// True when the chain is the user's own (kept in their order, dead hops dropped).
+    #[serde(default)]
+    pub user_chain: bool,
+    /// Why live prices were not used, when they were not.
+    #[serde(default)]
+    pub pricing_note: Option<String>,
+    /// When no hop is viable: the one thing to do first.
+    #[serde(default)]
+    pub next_step: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct AuditCandidate {
+    pub slug: String,
+    pub provider: String,
+    pub reachable: bool,
+    /// Why it cannot be used, classified, when it cannot.
+    pub class: Option<FailureClass>,
+    pub reason: Option<String>,
+    pub input_per_mtok: Option<f64>,
+    pub output_per_mtok: Option<f64>,
+    pub price_source: PriceSource,
+    pub context_window: Option<u64>,
+    pub fits: Option<bool>,
+    pub supports_tools: Option<bool>,
+    pub tpm_limit: Option<u64>,
+    pub tpm_remaining: Option<u64>,
+    pub rpm_limit: Option<u64>,
+    pub rpm_remaining: Option<u64>,
+    pub est_run_cost_usd: Option<f64>,
+    pub probe_ms: Option<u64>,
+    pub viable: bool,
+    /// What to do about `reason`, in a few words.
+    #[serde(default)]
+    pub next_step: Option<String>,
+    /// The prompt size the fit was judged on (Anthropic's exact count where it answered).
+    #[serde(default)]
+    pub prompt_tokens: Option<u64>,
+    /// Turns of the estimated size that the remaining token budget covers.
+    #[serde(default)]
+    pub headroom_turns: Option<f64>,
+    /// Annotations: window unknown, tight budget, price source, ...
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HopAttempt {
+    /// Position in the chain (0-based).
+    pub hop: usize,
+    pub model: String,
+    pub provider: String,
+    pub at: DateTime<Utc>,
+    /// `None` on success.
+    pub class: Option<FailureClass>,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub latency_ms: u64,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    pub cost_usd: f64,
+    /// What the walker did next: `retry`, `next-hop`, `skip-provider`, or empty on success.
+    pub action: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Handoff {
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    /// The compact summary of progress handed to the next model.
+    pub summary: String,
+    pub at_turn: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct GateRecord {
+    pub command: Option<String>,
+    /// How the command was chosen: `config`, `flag`, `input`, or `detected from Cargo.toml`.
+    pub source: Option<String>,
+    pub setup_command: Option<String>,
+    pub setup: Option<TestRun>,
+    pub baseline: Option<TestRun>,
+    pub after: Option<TestRun>,
+    pub passed: Option<bool>,
+    /// Why the gate passed or failed, in one sentence.
+    pub verdict: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TestRun {
+    pub exit_code: Option<i32>,
+    pub success: bool,
+    pub timed_out: bool,
+    pub duration_ms: u64,
+    /// Test names parsed from the output that failed.
+    pub failed_tests: Vec<String>,
+    /// Test names parsed from the output that passed.
+    pub passed_tests: Vec<String>,
+    /// Counts as the runner printed them, when it did.
+    pub passed_count: Option<u64>,
+    pub failed_count: Option<u64>,
+    /// The end of the output (redacted, truncated with a note).
+    pub output_tail: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DiffStat {
+    pub files: usize,
+    pub insertions: usize,
+    pub deletions: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Advice {
+    /// Model slug that wrote it, or `built-in`.
+    pub author: String,
+    /// One line: what happened.
+    pub headline: String,
+    /// Plain-English explanation: what happened, why, what was managed, what it cost.
+    pub body: String,
+    /// Exactly one thing a person can do now.
+    pub next_step: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PublishRecord {
+    pub branch: Option<String>,
+    pub pushed: bool,
+    pub commit: Option<String>,
+    pub pr_url: Option<String>,
+    pub pr_number: Option<u64>,
+    pub draft: Option<bool>,
+    /// A pre-filled compare URL, when the PR could not be opened.
+    pub compare_url: Option<String>,
+    pub comment_url: Option<String>,
+    pub error: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl RunRecord {
+    pub fn new(run_id: impl Into<String>, task: TaskInfo, demo: bool) -> Self {
+        RunRecord {
+            schema_version: SCHEMA_VERSION,
+            demo,
+            run_id: run_id.into(),
+            started_at: Utc::now(),
+            finished_at: None,
+            task,
+            sanitized: vec![],
+            status: RunStatus::Running,
+            failure: None,
+            stages: vec![],
+            index: None,
+            audit: None,
+            hops: vec![],
+            handoffs: vec![],
+            turns: 0,
+            tokens_in: 0,
+            tokens_out: 0,
+            cost_usd: 0.0,
+            gate: GateRecord::default(),
+            files_explored: vec![],
+            files_edited: vec![],
+            diff: None,
+            diff_stat: None,
+            finish_summary: None,
+            advice: None,
+            publish: None,
+            artefacts: vec![],
+            warnings: vec![],
+        }
+    }
+
+    /// Mark the run failed with a class; the first failure wins, later ones become warnings.
+    pub fn fail(&mut self, class: FailureClass, message: impl Into<String>, raw: impl Into<String>) {
+        let message = crate::secret::redact(&message.into());
+        let raw = crate::secret::redact(&raw.into());
+        if self.failure.is_some() {
+            self.warnings.push(format!("{class}: {message}"));
+            return;
+        }
+        self.status = RunStatus::Failed;
+        self.failure = Some(Failure { class, message, raw });
+    }
+
+    pub fn failure_class(&self) -> Option<FailureClass> {
+        self.failure.as_ref().map(|f| f.class)
+    }
+
+    /// Write `run.json` into `dir`, redacted. Written atomically so a reader never sees half.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        let json = crate::secret::redact(&json);
+        let tmp = dir.join(".run.json.tmp");
+        std::fs::write(&tmp, json)?;
+        std::fs::rename(tmp, dir.join("run.json"))
+    }
+
+    pub fn read(dir: &Path) -> Result<RunRecord, String> {
+        let path = dir.join("run.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!("cannot read {}: {e}; point --run at a run directory", path.display())
+        })?;
+        serde_json::from_str(&text).map_err(|e| format!("{} is not a run record: {e}", path.display()))
+    }
+}

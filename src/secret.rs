@@ -1,0 +1,155 @@
+//! Secrets and their redaction.
+//!
+//! Every credential enters the program through [`Secret::new`], which also registers the
+//! value with the process-wide redactor. Anything that leaves the process (reports, logs,
+//! comments, PR bodies, artefacts) passes through [`redact`], so a key that a provider
+//! echoes back in an error body is still masked.
+
+use std::sync::{OnceLock, RwLock};
+
+use regex::Regex;
+use serde::{Serialize, Serializer};
+
+/// The text that replaces a secret wherever it would have appeared.
+pub const MASK: &str = "***";
+
+/// A credential. `Debug`, `Display` and `Serialize` never show the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        let value = value.into();
+        register(&value);
+        Secret(value)
+    }
+
+    /// The raw value, for the one place that needs it (an HTTP header, a git credential).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(MASK)
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(MASK)
+    }
+}
+
+fn registry() -> &'static RwLock<Vec<String>> {
+    static REG: OnceLock<RwLock<Vec<String>>> = OnceLock::new();
+    REG.get_or_init(|| RwLock::new(Vec::new()))
+}
+
+/// Remember a value that must never be printed. Short values are ignored: masking
+/// every "abc" in a report would do more harm than good, and real keys are long.
+pub fn register(value: &str) {
+    let value = value.trim();
+    if value.len() < 8 {
+        return;
+    }
+    let mut reg = registry().write().unwrap_or_else(|e| e.into_inner());
+    if !reg.iter().any(|v| v == value) {
+        reg.push(value.to_string());
+        // Longest first so a key that contains another is masked whole.
+        reg.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+}
+
+/// Shapes of well-known tokens, masked even when we never saw the value itself
+/// (a model could echo a key it read from somewhere we did not expect).
+fn token_patterns() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(concat!(
+            r"(sk-ant-[A-Za-z0-9_\-]{16,}",
+            r"|sk-(?:proj-|or-v1-)?[A-Za-z0-9_\-]{20,}",
+            r"|gh[pousr]_[A-Za-z0-9]{20,}",
+            r"|github_pat_[A-Za-z0-9_]{20,}",
+            r"|hf_[A-Za-z0-9]{20,}",
+            r"|xox[abpr]-[A-Za-z0-9\-]{10,})"
+        ))
+        .expect("static regex")
+    })
+}
+
+/// Mask every registered secret and every well-known token shape in `text`.
+pub fn redact(text: &str) -> String {
+    let reg = registry().read().unwrap_or_else(|e| e.into_inner());
+    let mut out = text.to_string();
+    for secret in reg.iter() {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), MASK);
+        }
+    }
+    token_patterns().replace_all(&out, MASK).into_owned()
+}
+
+/// Names of environment variables that hold credentials: stripped from every command
+/// the agent runs and registered for redaction at start-up.
+pub fn is_secret_env_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    n.ends_with("_API_KEY")
+        || n.ends_with("_TOKEN")
+        || n.ends_with("_SECRET")
+        || n.ends_with("_PASSWORD")
+        || n.contains("SECRET")
+        || n == "HF_TOKEN"
+        || n == "INPUT_GITHUB-TOKEN"
+        || n.starts_with("INPUT_") && (n.contains("KEY") || n.contains("TOKEN"))
+        || n == "ACTIONS_RUNTIME_TOKEN"
+        || n == "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+}
+
+/// Register every credential-looking variable of this process's environment.
+pub fn register_env_secrets() {
+    for (k, v) in std::env::vars() {
+        if is_secret_env_name(&k) {
+            register(&v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_never_displays() {
+        let s = Secret::new("sk-test-0123456789abcdefghij");
+        assert_eq!(format!("{s}"), MASK);
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"***\"");
+    }
+
+    #[test]
+    fn registered_values_and_token_shapes_are_masked() {
+        register("plain-secret-value-123");
+        let text = "key plain-secret-value-123 and ghp_abcdefghijklmnopqrstuvwxyz012345 end";
+        let out = redact(text);
+        assert!(!out.contains("plain-secret-value-123"));
+        assert!(!out.contains("ghp_abc"));
+        assert!(out.starts_with("key *** and *** end"));
+    }
+
+    #[test]
+    fn secret_env_names() {
+        assert!(is_secret_env_name("OPENAI_API_KEY"));
+        assert!(is_secret_env_name("GITHUB_TOKEN"));
+        assert!(is_secret_env_name("INPUT_GITHUB-TOKEN"));
+        assert!(!is_secret_env_name("PATH"));
+        assert!(!is_secret_env_name("HOME"));
+    }
+}

@@ -1,0 +1,5 @@
+//! Shared test support: temp git repos, mock servers on loopback.
+#![allow(dead_code)]
+
+pub mod mock_llm;
+pub mod repo;
