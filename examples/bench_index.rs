@@ -10,9 +10,11 @@ fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map_or(0.0, |kb| kb / 1024.0)
 }
@@ -25,7 +27,11 @@ fn main() {
     };
     let threads = args.next().and_then(|t| t.parse().ok());
     let cache = tempfile::tempdir().expect("temp dir for the cache");
-    let opts = IndexOptions { cache_dir: Some(cache.path().to_path_buf()), threads, ..IndexOptions::default() };
+    let opts = IndexOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        threads,
+        ..IndexOptions::default()
+    };
 
     let t = Instant::now();
     let cold = match index::build(std::path::Path::new(&path), &opts) {
@@ -40,10 +46,25 @@ fn main() {
     let warm = index::build(std::path::Path::new(&path), &opts).expect("warm index");
     let warm_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let ranked = index::rank(&warm, "error when parsing the configuration file: unexpected token in parse_config");
+    let ranked = index::rank(
+        &warm,
+        "error when parsing the configuration file: unexpected token in parse_config",
+    );
     let rank_s = t.elapsed().as_secs_f64();
     let bytes: u64 = cold.files.iter().map(|f| f.size).sum();
-    println!("files={} bytes={} parsed={} symbols={} skipped={}", cold.stats.files, bytes, cold.stats.parsed, cold.stats.symbols, cold.stats.skipped);
-    println!("cold_s={cold_s:.3} warm_s={warm_s:.3} warm_cached={} warm_parsed={} rank_s={rank_s:.3} ranked={}", warm.stats.cached, warm.stats.parsed, ranked.len());
-    println!("edges={} peak_rss_mb={:.1}", cold.refs.edges.len(), peak_rss_mb());
+    println!(
+        "files={} bytes={} parsed={} symbols={} skipped={}",
+        cold.stats.files, bytes, cold.stats.parsed, cold.stats.symbols, cold.stats.skipped
+    );
+    println!(
+        "cold_s={cold_s:.3} warm_s={warm_s:.3} warm_cached={} warm_parsed={} rank_s={rank_s:.3} ranked={}",
+        warm.stats.cached,
+        warm.stats.parsed,
+        ranked.len()
+    );
+    println!(
+        "edges={} peak_rss_mb={:.1}",
+        cold.refs.edges.len(),
+        peak_rss_mb()
+    );
 }

@@ -226,6 +226,26 @@ async fn main() {
     )
     .await;
     let an_full = time_calls(n, &an, &req).await;
+    // Where the overhead goes: building + serialising the body, without any I/O.
+    let build = |f: &dyn Fn() -> Vec<u8>| {
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            v.push(t.elapsed());
+        }
+        median(v)
+    };
+    let oa_build = build(&|| {
+        serde_json::to_vec(&openai::request_body(oa.provider(), &oa.spec.model, &req)).unwrap()
+    });
+    let an_build =
+        build(&|| serde_json::to_vec(&anthropic::request_body(&an.spec.model, &req)).unwrap());
+    println!(
+        "body build+serialise median: {} (OpenAI), {} (Anthropic)",
+        us(oa_build),
+        us(an_build)
+    );
     for (name, full, raw) in [("openai", oa_full, oa_raw), ("anthropic", an_full, an_raw)] {
         println!(
             "{name:<9} adapter call median {} | raw POST median {} | adapter overhead {}",

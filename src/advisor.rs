@@ -458,10 +458,13 @@ fn success(record: &RunRecord) -> Draft {
     } else {
         format!(", starting with {}", code_list(edited, 3))
     };
-    let mark = if record.publish.as_ref().is_some_and(|p| p.pr_url.is_some()) {
-        " and mark it ready for review when satisfied"
-    } else {
-        ""
+    let mark = match (
+        record.publish.as_ref().is_some_and(|p| p.pr_url.is_some()),
+        files.is_empty(),
+    ) {
+        (true, true) => " and mark it ready for review when satisfied",
+        (true, false) => ", and mark it ready for review when satisfied",
+        (false, _) => "",
     };
     Draft {
         headline,
@@ -473,35 +476,44 @@ fn success(record: &RunRecord) -> Draft {
 fn rate(record: &RunRecord) -> Draft {
     let limited = models_failing(record, FailureClass::Rate);
     let providers = providers_failing(record, FailureClass::Rate);
+    // Every model's last attempt was a 429: the chain is exhausted, not one hop.
     let all = !record.hops.is_empty()
-        && record
-            .hops
-            .iter()
-            .all(|h| h.class == Some(FailureClass::Rate));
+        && chain_tried(record).iter().all(|m| {
+            record
+                .hops
+                .iter()
+                .rev()
+                .find(|h| &h.model == m)
+                .and_then(|h| h.class)
+                == Some(FailureClass::Rate)
+        });
     let headline = if all && limited.len() > 1 {
+        // The models are listed in the body and the timeline; a headline stays short.
         format!(
-            "Every model in the chain was rate limited ({})",
-            list(&limited)
+            "All {} models in the chain were rate limited",
+            limited.len()
         )
     } else if let Some(m) = limited.first() {
         format!("Rate limited on {m}")
     } else {
         "The model provider rate limited the run".into()
     };
-    // The reset of the last limited hop, from its own error text.
-    let last = record
+    // The earliest moment any limited hop is usable again, from the hops' own error texts
+    // (the failure's raw text stands in for a hop that kept none).
+    let raw = error_text(record);
+    let reset = record
         .hops
         .iter()
-        .rev()
-        .find(|h| h.class == Some(FailureClass::Rate));
-    let reset = last.and_then(|h| {
-        let d = reset_after(h.error.as_deref().unwrap_or(""))?;
-        Some((h, d))
-    });
-    let reset = reset.or_else(|| {
-        let d = reset_after(&error_text(record))?;
-        Some((last?, d))
-    });
+        .filter(|h| h.class == Some(FailureClass::Rate))
+        .filter_map(|h| {
+            let d = reset_after(h.error.as_deref().unwrap_or("")).or_else(|| reset_after(&raw))?;
+            Some((
+                h,
+                d,
+                h.at + chrono::Duration::milliseconds(d.as_millis() as i64),
+            ))
+        })
+        .min_by_key(|(_, _, at)| *at);
     let mut why = format!(
         "The provider answered 429 (too many requests or tokens per minute){}. The walker waited \
          where the reset was short and moved to the next hop otherwise, until no hop was left.",
@@ -520,20 +532,20 @@ fn rate(record: &RunRecord) -> Draft {
         }
     );
     let next_step = match reset {
-        Some((hop, d)) if d <= Duration::from_secs(2 * 3600) => {
-            let at: DateTime<Utc> = hop.at + chrono::Duration::milliseconds(d.as_millis() as i64);
+        Some((hop, d, at)) if d <= Duration::from_secs(2 * 3600) => {
+            // Round up to the minute: "after 12:06" must not be before the reset.
+            let at: DateTime<Utc> = at + chrono::Duration::seconds(59);
+            let at = at.format("%H:%M UTC");
             why.push_str(&format!(
-                " The last limit ({}) resets about {} after {}, around {}.",
+                " The soonest reset is {}'s: {} after its 429 at {}, so around {at}.",
                 hop.model,
                 human_wait(d),
                 fmt::clock(hop.at),
-                at.format("%H:%M UTC")
             ));
             format!(
-                "Re-run{} after {} (in about {}).",
+                "Re-run{} after {at}, when the {} limit has reset.",
                 rerun_suffix(record),
-                at.format("%H:%M UTC"),
-                human_wait(d)
+                hop.model
             )
         }
         _ => {
@@ -602,7 +614,7 @@ fn context(record: &RunRecord) -> Draft {
         c.retain(|m| m != big);
         c.insert(0, big.to_string());
         format!(
-            "Put a model with a larger window first in {CONFIG_PATH}: `fallback_chain: [{}]` (200k tokens), and re-run.",
+            "Put `{big}` (200k-token window) first in {CONFIG_PATH}: `fallback_chain: [{}]`, and re-run.",
             c.join(", ")
         )
     };
@@ -639,7 +651,10 @@ fn auth(record: &RunRecord, from_audit: bool) -> Draft {
         .filter_map(|c| c.reason.as_deref())
         .any(|r| {
             let r = r.to_ascii_lowercase();
-            r.contains("no key") || r.contains("no credential") || r.contains("not set") || r.contains("missing")
+            r.contains("no key")
+                || r.contains("no credential")
+                || r.contains("not set")
+                || r.contains("missing")
         });
     let missing = missing_text
         || error_text(record)
@@ -660,14 +675,11 @@ fn auth(record: &RunRecord, from_audit: bool) -> Draft {
         .unwrap_or(ProviderKind::Anthropic);
     let env = key_env(first);
     let also = if providers.len() > 1 {
+        let others: Vec<String> = providers[1..].iter().map(|p| key_env(*p)).collect();
         format!(
-            " (the run also had no working key for {})",
-            list(
-                &providers[1..]
-                    .iter()
-                    .map(|p| format!("{} ({})", p.name(), key_env(*p)))
-                    .collect::<Vec<_>>()
-            )
+            "; one working provider is enough ({} {} refused too)",
+            list(&others),
+            if others.len() == 1 { "was" } else { "were" }
         )
     } else {
         String::new()
@@ -675,12 +687,12 @@ fn auth(record: &RunRecord, from_audit: bool) -> Draft {
     let verb = if missing { "Add" } else { "Replace" };
     let next_step = if in_action(record) {
         format!(
-            "{verb} the repository secret {env} with a valid {} key (Settings → Secrets and variables → Actions){also} and re-run the workflow.",
+            "{verb} the repository secret {env} with a valid {} key (Settings → Secrets and variables → Actions) and re-run the workflow{also}.",
             first.name()
         )
     } else {
         format!(
-            "Export {env} with a valid {} key{also} and re-run{}.",
+            "Export {env} with a valid {} key and re-run{}{also}.",
             first.name(),
             rerun_suffix(record)
         )
@@ -827,7 +839,7 @@ fn hallucination(record: &RunRecord) -> Draft {
     let headline = match models.len() {
         0 => "The model's actions did not match the repository".into(),
         1 => format!("{} kept making invalid moves", models[0]),
-        _ => format!("Every model kept making invalid moves ({})", list(&models)),
+        n => format!("All {n} models kept making invalid moves"),
     };
     let mut why = String::new();
     if !message.is_empty() {
@@ -843,10 +855,10 @@ fn hallucination(record: &RunRecord) -> Draft {
          repeated ones the walker handed over to the next hop with a summary of progress.",
     );
     if !record.handoffs.is_empty() {
-        why.push_str(&format!(
-            " There were {} handoff(s).",
-            record.handoffs.len()
-        ));
+        why.push_str(&match record.handoffs.len() {
+            1 => " The walker handed over once.".to_string(),
+            n => format!(" The walker handed over {n} times."),
+        });
     }
     let hint = record
         .index
@@ -1246,7 +1258,7 @@ fn facts(record: &RunRecord, fallback: &Advice) -> String {
                 h.status.map(|s| format!("HTTP {s} ")).unwrap_or_default(),
                 h.error
                     .as_deref()
-                    .map(|e| fmt::first_line(e, 200))
+                    .map(|e| fmt::error_line(e, 200))
                     .unwrap_or_default()
             ));
         }
@@ -1398,10 +1410,22 @@ mod tests {
     fn candidate(v: serde_json::Value) -> AuditCandidate {
         let mut v = v;
         for k in [
-            "input_per_mtok", "output_per_mtok", "context_window", "fits", "supports_tools",
-            "tpm_limit", "tpm_remaining", "rpm_limit", "rpm_remaining", "est_run_cost_usd", "probe_ms",
+            "input_per_mtok",
+            "output_per_mtok",
+            "context_window",
+            "fits",
+            "supports_tools",
+            "tpm_limit",
+            "tpm_remaining",
+            "rpm_limit",
+            "rpm_remaining",
+            "est_run_cost_usd",
+            "probe_ms",
         ] {
-            v.as_object_mut().unwrap().entry(k).or_insert(serde_json::Value::Null);
+            v.as_object_mut()
+                .unwrap()
+                .entry(k)
+                .or_insert(serde_json::Value::Null);
         }
         serde_json::from_value(v).unwrap()
     }

@@ -280,21 +280,36 @@ impl ChainWalker {
     }
 }
 
-/// The class that explains an exhausted chain: the most common class among failed
-/// attempts, ties broken by the order of importance to the user (auth and billing first:
-/// they need a person).
+/// The class that explains an exhausted chain. Auth and billing need a person, so they
+/// win whenever they occurred (the more frequent of the two); otherwise the last failure
+/// speaks for the chain: it is the one no later hop could work around.
 pub fn dominant_class(attempts: &[HopAttempt]) -> Option<FailureClass> {
-    let order = [
-        FailureClass::Auth,
-        FailureClass::Billing,
-        FailureClass::Rate,
-        FailureClass::Context,
-        FailureClass::Hallucination,
-        FailureClass::BadModel,
-    ];
     let count = |c: FailureClass| attempts.iter().filter(|a| a.class == Some(c)).count();
-    let max = order.iter().map(|&c| count(c)).max().filter(|&m| m > 0)?;
-    order.into_iter().find(|&c| count(c) == max)
+    let (auth, billing) = (count(FailureClass::Auth), count(FailureClass::Billing));
+    if auth + billing > 0 {
+        return Some(if billing > auth { FailureClass::Billing } else { FailureClass::Auth });
+    }
+    attempts.iter().rev().find_map(|a| a.class)
+}
+
+/// The hop to ask for a few hundred tokens of advice: the cheapest one that has answered
+/// in this run and whose provider has not failed auth or billing since. `None` when no hop
+/// is known to work (the advisor then writes its deterministic text).
+pub fn advisor_hop(hops: &[Hop], attempts: &[HopAttempt]) -> Option<ModelClient> {
+    hops.iter()
+        .enumerate()
+        .filter(|(i, h)| {
+            let mine: Vec<&HopAttempt> = attempts.iter().filter(|a| a.hop == *i).collect();
+            let answered = mine.iter().any(|a| a.class.is_none());
+            let last_ok = mine.last().is_some_and(|a| a.class.is_none());
+            let provider_dead = attempts.iter().any(|a| {
+                a.provider == h.client.provider().to_string()
+                    && a.class.is_some_and(|c| c.poisons_provider())
+            });
+            answered && last_ok && !provider_dead
+        })
+        .min_by(|(_, a), (_, b)| a.price_out.partial_cmp(&b.price_out).unwrap_or(std::cmp::Ordering::Equal))
+        .map(|(_, h)| h.client.clone())
 }
 
 enum Action {

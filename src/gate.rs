@@ -30,7 +30,10 @@ pub struct GateCommand {
 /// The configured command when there is one, otherwise the detected one.
 pub fn choose(configured: Option<&str>, source: &str, repo: &Path) -> Option<GateCommand> {
     match configured.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(GateCommand { command: c.to_string(), source: source.to_string() }),
+        Some(c) => Some(GateCommand {
+            command: c.to_string(),
+            source: source.to_string(),
+        }),
         None => detect(repo),
     }
 }
@@ -39,7 +42,10 @@ pub fn choose(configured: Option<&str>, source: &str, repo: &Path) -> Option<Gat
 pub fn detect(repo: &Path) -> Option<GateCommand> {
     let found = |name: &str| repo.join(name).is_file();
     let detected = |command: &str, file: &str| {
-        Some(GateCommand { command: command.to_string(), source: format!("detected from {file}") })
+        Some(GateCommand {
+            command: command.to_string(),
+            source: format!("detected from {file}"),
+        })
     };
     if found("Cargo.toml") {
         return detected("cargo test", "Cargo.toml");
@@ -50,7 +56,13 @@ pub fn detect(repo: &Path) -> Option<GateCommand> {
     if found("package.json") && package_json_has_test(&repo.join("package.json")) {
         return detected("npm test", "package.json");
     }
-    for marker in ["pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "setup.py"] {
+    for marker in [
+        "pyproject.toml",
+        "setup.cfg",
+        "pytest.ini",
+        "tox.ini",
+        "setup.py",
+    ] {
         if found(marker) {
             return detected("python -m pytest -q", marker);
         }
@@ -64,8 +76,12 @@ pub fn detect(repo: &Path) -> Option<GateCommand> {
 }
 
 fn package_json_has_test(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else { return false };
-    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else { return false };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return false;
+    };
     json.pointer("/scripts/test")
         .and_then(|t| t.as_str())
         // `npm init` writes a placeholder that always fails.
@@ -101,7 +117,11 @@ pub fn tail(text: &str, max: usize) -> String {
     if count <= max {
         return text.to_string();
     }
-    let start = text.char_indices().nth(count - max).map(|(i, _)| i).unwrap_or(0);
+    let start = text
+        .char_indices()
+        .nth(count - max)
+        .map(|(i, _)| i)
+        .unwrap_or(0);
     format!("[truncated: {start} earlier bytes]\n{}", &text[start..])
 }
 
@@ -301,7 +321,9 @@ pub fn parse_output(output: &str) -> Parsed {
     }
     // `Ran N tests ... OK`: unittest's success line carries no counts of its own.
     if let Some(total) = unittest_total
-        && clean.lines().any(|l| l.trim() == "OK" || l.starts_with("OK ("))
+        && clean
+            .lines()
+            .any(|l| l.trim() == "OK" || l.starts_with("OK ("))
     {
         add(&mut passed_count, total);
     }
@@ -309,7 +331,12 @@ pub fn parse_output(output: &str) -> Parsed {
         passed_count = Some(go_passed);
         failed_count = Some(go_failed);
     }
-    Parsed { failed: failed.into_vec(), passed: passed.into_vec(), passed_count, failed_count }
+    Parsed {
+        failed: failed.into_vec(),
+        passed: passed.into_vec(),
+        passed_count,
+        failed_count,
+    }
 }
 
 fn count_after(text: &str, key: &str) -> u64 {
@@ -350,21 +377,33 @@ pub fn verdict_with_targets(
     targets: &[String],
 ) -> (bool, String) {
     if after.timed_out {
-        return (false, "the tests ran past the timeout and were stopped, so the fix is unproven.".into());
+        return (
+            false,
+            "the tests ran past the timeout and were stopped, so the fix is unproven.".into(),
+        );
     }
     if after.success {
-        let counted = after.passed_count.map(|n| format!(" ({n} passed)")).unwrap_or_default();
+        let counted = after
+            .passed_count
+            .map(|n| format!(" ({n} passed)"))
+            .unwrap_or_default();
         let before = match baseline {
             Some(b) if !b.success => ", and it failed before the edits",
             _ => "",
         };
-        return (true, format!("the test command succeeded after the edits{counted}{before}."));
+        return (
+            true,
+            format!("the test command succeeded after the edits{counted}{before}."),
+        );
     }
     let failing = list(&after.failed_tests);
     let Some(base) = baseline else {
         return (
             false,
-            format!("the test command fails after the edits{} and there is no baseline to compare with.", named(&failing)),
+            format!(
+                "the test command fails after the edits{} and there is no baseline to compare with.",
+                named(&failing)
+            ),
         );
     };
     if base.success {
@@ -374,7 +413,10 @@ pub fn verdict_with_targets(
             if broke.is_empty() {
                 "the test command passed before the edits and fails after them.".into()
             } else {
-                format!("the edits broke tests that passed before: {}.", list(&broke))
+                format!(
+                    "the edits broke tests that passed before: {}.",
+                    list(&broke)
+                )
             },
         );
     }
@@ -388,27 +430,58 @@ pub fn verdict_with_targets(
     if base.failed_tests.is_empty() {
         return (
             false,
-            format!("the tests failed before the edits without naming a test, and now fail in {failing}."),
+            format!(
+                "the tests failed before the edits without naming a test, and now fail in {failing}."
+            ),
         );
     }
     let before: BTreeSet<&String> = base.failed_tests.iter().collect();
     let now: BTreeSet<&String> = after.failed_tests.iter().collect();
-    let new: Vec<String> = after.failed_tests.iter().filter(|t| !before.contains(t)).cloned().collect();
+    let new: Vec<String> = after
+        .failed_tests
+        .iter()
+        .filter(|t| !before.contains(t))
+        .cloned()
+        .collect();
     if !new.is_empty() {
-        return (false, format!("tests that did not fail before the edits fail now: {}.", list(&new)));
+        return (
+            false,
+            format!(
+                "tests that did not fail before the edits fail now: {}.",
+                list(&new)
+            ),
+        );
     }
     if let (Some(b), Some(a)) = (base.passed_count, after.passed_count)
         && a < b
     {
-        return (false, format!("fewer tests pass after the edits ({a}) than before them ({b})."));
+        return (
+            false,
+            format!("fewer tests pass after the edits ({a}) than before them ({b})."),
+        );
     }
-    let still: Vec<String> = targets.iter().filter(|t| now.contains(t)).cloned().collect();
+    let still: Vec<String> = targets
+        .iter()
+        .filter(|t| now.contains(t))
+        .cloned()
+        .collect();
     if !still.is_empty() {
-        return (false, format!("the target tests still fail: {}.", list(&still)));
+        return (
+            false,
+            format!("the target tests still fail: {}.", list(&still)),
+        );
     }
-    let fixed: Vec<String> = base.failed_tests.iter().filter(|t| !now.contains(t)).cloned().collect();
+    let fixed: Vec<String> = base
+        .failed_tests
+        .iter()
+        .filter(|t| !now.contains(t))
+        .cloned()
+        .collect();
     if fixed.is_empty() {
-        return (false, format!("the same tests fail as before the edits: {failing}."));
+        return (
+            false,
+            format!("the same tests fail as before the edits: {failing}."),
+        );
     }
     (
         true,
@@ -422,13 +495,22 @@ pub fn verdict_with_targets(
 }
 
 fn named(list: &str) -> String {
-    if list.is_empty() { String::new() } else { format!(" ({list})") }
+    if list.is_empty() {
+        String::new()
+    } else {
+        format!(" ({list})")
+    }
 }
 
 /// A short list of names for a sentence.
 fn list(names: &[String]) -> String {
     const SHOWN: usize = 5;
-    let mut s = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    let mut s = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if names.len() > SHOWN {
         s.push_str(&format!(" and {} more", names.len() - SHOWN));
     }
@@ -447,7 +529,12 @@ pub struct Gate {
 
 impl Gate {
     pub fn new(repo: &Path, command: GateCommand, timeout: Duration) -> Gate {
-        Gate { repo: repo.to_path_buf(), command, timeout, baseline: None }
+        Gate {
+            repo: repo.to_path_buf(),
+            command,
+            timeout,
+            baseline: None,
+        }
     }
 
     pub async fn run(&self) -> TestRun {
@@ -463,7 +550,10 @@ impl Gate {
         } else if run.success {
             "PASSED".to_string()
         } else {
-            format!("FAILED (exit {})", run.exit_code.map_or("none".to_string(), |c| c.to_string()))
+            format!(
+                "FAILED (exit {})",
+                run.exit_code.map_or("none".to_string(), |c| c.to_string())
+            )
         };
         out.push_str(&format!(
             "`{}` {state} in {:.1}s",
@@ -480,14 +570,34 @@ impl Gate {
         if let Some(base) = &self.baseline {
             let before: BTreeSet<&String> = base.failed_tests.iter().collect();
             let now: BTreeSet<&String> = run.failed_tests.iter().collect();
-            let new: Vec<String> = run.failed_tests.iter().filter(|t| !before.contains(t)).cloned().collect();
-            let fixed: Vec<String> = base.failed_tests.iter().filter(|t| !now.contains(t)).cloned().collect();
+            let new: Vec<String> = run
+                .failed_tests
+                .iter()
+                .filter(|t| !before.contains(t))
+                .cloned()
+                .collect();
+            let fixed: Vec<String> = base
+                .failed_tests
+                .iter()
+                .filter(|t| !now.contains(t))
+                .cloned()
+                .collect();
             out.push_str(&format!(
                 "Before your edits the command {}{}. Newly failing: {}. Now passing: {}.\n",
                 if base.success { "passed" } else { "failed" },
-                base.failed_count.map(|n| format!(" with {n} failing")).unwrap_or_default(),
-                if new.is_empty() { "none".into() } else { list_long(&new) },
-                if fixed.is_empty() { "none".into() } else { list_long(&fixed) },
+                base.failed_count
+                    .map(|n| format!(" with {n} failing"))
+                    .unwrap_or_default(),
+                if new.is_empty() {
+                    "none".into()
+                } else {
+                    list_long(&new)
+                },
+                if fixed.is_empty() {
+                    "none".into()
+                } else {
+                    list_long(&fixed)
+                },
             ));
         }
         let (ok, why) = verdict(self.baseline.as_ref(), run);
@@ -506,7 +616,12 @@ impl Gate {
 
 fn list_long(names: &[String]) -> String {
     const SHOWN: usize = 20;
-    let mut s = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    let mut s = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if names.len() > SHOWN {
         s.push_str(&format!(" and {} more", names.len() - SHOWN));
     }

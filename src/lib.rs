@@ -18,6 +18,7 @@ pub mod git;
 pub mod github;
 pub mod index;
 pub mod logging;
+pub mod mcp;
 pub mod process;
 pub mod pipeline;
 pub mod provider;

@@ -290,7 +290,8 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         run.record.fail(FailureClass::NoModel, msg, raw);
         return finish(run, graph.as_ref(), &cfg, None, opts.publish.as_ref(), started, exit::NO_MODEL).await;
     }
-    let advisor_hop = cheapest(&hops);
+    // Before any model call, the audit's ranking is the best knowledge of who answers.
+    let advisor_hop = if run.record.audit.is_some() { cheapest(&hops) } else { None };
 
     if test_command.is_none() {
         run.record.fail(
@@ -365,6 +366,7 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         agent.run(system, first_user).await
     };
     run.record.hops = walker.attempts().to_vec();
+    let advisor_hop = crate::chain::advisor_hop(walker.hops(), walker.attempts());
     let agent_note = match &end {
         LoopEnd::Finished { .. } => "finished".to_string(),
         LoopEnd::Limit { what } => what.clone(),

@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long to wait for the output pipe to close after the command ended and its group was
@@ -51,14 +52,23 @@ pub async fn run_shell(
     timeout: Duration,
     output_limit: usize,
 ) -> ProcessResult {
-    run_shell_with(command, cwd, timeout, output_limit, &ShellOptions::default()).await
+    run_shell_with(
+        command,
+        cwd,
+        timeout,
+        output_limit,
+        &ShellOptions::default(),
+    )
+    .await
 }
 
 /// The environment a command gets: `base` minus every credential-looking variable, plus
 /// settings that keep test runners non-interactive and their output parseable.
 pub fn clean_env(base: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> =
-        base.into_iter().filter(|(k, _)| !crate::secret::is_secret_env_name(k)).collect();
+    let mut env: Vec<(String, String)> = base
+        .into_iter()
+        .filter(|(k, _)| !crate::secret::is_secret_env_name(k))
+        .collect();
     for (k, v) in [
         ("CI", "true"),
         ("NO_COLOR", "1"),
@@ -104,7 +114,9 @@ pub async fn run_shell_with(
         // spawn, or the reader would never see end-of-file.
         let mut cmd = tokio::process::Command::new("sh");
         cmd.arg("-c").arg(command).current_dir(cwd);
-        cmd.env_clear().envs(clean_env(base)).envs(opts.extra_env.iter().cloned());
+        cmd.env_clear()
+            .envs(clean_env(base))
+            .envs(opts.extra_env.iter().cloned());
         let stderr = match writer.try_clone() {
             Ok(w) => w,
             Err(e) => return failed(format!("cannot duplicate the output pipe: {e}")),
@@ -124,8 +136,22 @@ pub async fn run_shell_with(
     let pgid = child.id().map(|id| id as i32);
     let guard = GroupGuard { pgid };
 
-    let limit = output_limit.max(64);
-    let drain = tokio::task::spawn_blocking(move || drain_pipe(reader, limit));
+    // A plain thread, not tokio's blocking pool: if a process that left the group keeps the
+    // pipe open, the pool would make the runtime's shutdown wait for it.
+    let capture = Arc::new(Mutex::new(Capture::new(output_limit.max(64))));
+    let (tx, drained) = tokio::sync::oneshot::channel::<()>();
+    let shared = Arc::clone(&capture);
+    let spawned = std::thread::Builder::new()
+        .name("octagit-output".into())
+        .spawn(move || {
+            drain_pipe(reader, &shared);
+            let _ = tx.send(());
+        });
+    if let Err(e) = spawned {
+        return failed(format!(
+            "cannot start a thread to read the output of `{command}`: {e}"
+        ));
+    }
 
     let (status, timed_out) = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(status) => (status.ok(), false),
@@ -138,14 +164,13 @@ pub async fn run_shell_with(
     guard.kill();
     drop(guard);
 
-    let (mut output, truncated_bytes) = match tokio::time::timeout(DRAIN_GRACE, drain).await {
-        Ok(Ok(out)) => out,
-        _ => (
-            "[output unavailable: a process that left the command's group keeps the pipe open]"
-                .to_string(),
-            0,
-        ),
-    };
+    let held_open = tokio::time::timeout(DRAIN_GRACE, drained).await.is_err();
+    let (mut output, truncated_bytes) = capture.lock().unwrap_or_else(|e| e.into_inner()).render();
+    if held_open {
+        output.push_str(
+            "\n[output may be incomplete: a process that left the command's process group keeps its output open]",
+        );
+    }
     if timed_out {
         output.push_str(&format!(
             "\n[killed: the command ran longer than {}s; its whole process group was stopped]",
@@ -153,7 +178,11 @@ pub async fn run_shell_with(
         ));
     }
     ProcessResult {
-        exit_code: if timed_out { None } else { status.and_then(|s| s.code()) },
+        exit_code: if timed_out {
+            None
+        } else {
+            status.and_then(|s| s.code())
+        },
         timed_out,
         output: crate::secret::redact(&output),
         truncated_bytes,
@@ -188,49 +217,74 @@ impl Drop for GroupGuard {
     }
 }
 
-/// Read the pipe to its end keeping the first quarter and the last three quarters of
-/// `limit` bytes: the head shows what started, the tail holds the runner's summary.
-fn drain_pipe(mut reader: std::io::PipeReader, limit: usize) -> (String, usize) {
-    let head_cap = limit / 4;
-    let tail_cap = limit - head_cap;
-    let mut head = Vec::with_capacity(head_cap.min(1 << 16));
-    let mut tail: VecDeque<u8> = VecDeque::new();
-    let mut total = 0usize;
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        };
-        total += n;
-        let mut chunk = &buf[..n];
-        if head.len() < head_cap {
-            let take = (head_cap - head.len()).min(chunk.len());
-            head.extend_from_slice(&chunk[..take]);
-            chunk = &chunk[take..];
-        }
-        tail.extend(chunk);
-        while tail.len() > tail_cap {
-            let excess = tail.len() - tail_cap;
-            tail.drain(..excess);
+/// Output kept while it streams in: the first quarter and the last three quarters of the
+/// limit. The head shows what started, the tail holds the runner's summary.
+struct Capture {
+    head: Vec<u8>,
+    tail: VecDeque<u8>,
+    head_cap: usize,
+    tail_cap: usize,
+    total: usize,
+}
+
+impl Capture {
+    fn new(limit: usize) -> Capture {
+        let head_cap = limit / 4;
+        Capture {
+            head: Vec::new(),
+            tail: VecDeque::new(),
+            head_cap,
+            tail_cap: limit - head_cap,
+            total: 0,
         }
     }
-    let kept = head.len() + tail.len();
-    let dropped = total - kept;
-    let tail: Vec<u8> = tail.into_iter().collect();
-    let text = if dropped == 0 {
-        head.extend_from_slice(&tail);
-        String::from_utf8_lossy(&head).into_owned()
-    } else {
-        format!(
+
+    fn push(&mut self, mut chunk: &[u8]) {
+        self.total += chunk.len();
+        if self.head.len() < self.head_cap {
+            let take = (self.head_cap - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+        }
+        self.tail.extend(chunk);
+        if self.tail.len() > self.tail_cap {
+            let excess = self.tail.len() - self.tail_cap;
+            self.tail.drain(..excess);
+        }
+    }
+
+    /// The kept text, with the cut said, and the number of bytes left out.
+    fn render(&self) -> (String, usize) {
+        let dropped = self.total - self.head.len() - self.tail.len();
+        let (a, b) = self.tail.as_slices();
+        let tail = [a, b].concat();
+        if dropped == 0 {
+            let mut all = self.head.clone();
+            all.extend_from_slice(&tail);
+            return (String::from_utf8_lossy(&all).into_owned(), 0);
+        }
+        let text = format!(
             "{}\n[truncated: {dropped} bytes of output left out here]\n{}",
-            String::from_utf8_lossy(&head),
+            String::from_utf8_lossy(&self.head),
             String::from_utf8_lossy(&tail)
-        )
-    };
-    (text, dropped)
+        );
+        (text, dropped)
+    }
+}
+
+fn drain_pipe(mut reader: std::io::PipeReader, capture: &Mutex<Capture>) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => capture
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -240,8 +294,13 @@ mod tests {
     #[tokio::test]
     async fn exit_code_and_interleaved_output() {
         let dir = tempfile::tempdir().unwrap();
-        let r = run_shell("echo out; echo err >&2; exit 3", dir.path(), Duration::from_secs(10), 4096)
-            .await;
+        let r = run_shell(
+            "echo out; echo err >&2; exit 3",
+            dir.path(),
+            Duration::from_secs(10),
+            4096,
+        )
+        .await;
         assert_eq!(r.exit_code, Some(3));
         assert!(!r.timed_out && !r.success());
         assert_eq!(r.output, "out\nerr\n");
@@ -262,13 +321,21 @@ mod tests {
         assert!(r.output.starts_with("FIRST\n"), "{}", &r.output[..50]);
         assert!(r.output.ends_with("LAST\n"));
         assert!(r.truncated_bytes > 100_000);
-        assert!(r.output.contains(&format!("[truncated: {} bytes", r.truncated_bytes)));
+        assert!(
+            r.output
+                .contains(&format!("[truncated: {} bytes", r.truncated_bytes))
+        );
     }
 
     #[tokio::test]
     async fn missing_directory_is_a_spawn_error() {
-        let r = run_shell("true", Path::new("/nonexistent/octagit"), Duration::from_secs(5), 100)
-            .await;
+        let r = run_shell(
+            "true",
+            Path::new("/nonexistent/octagit"),
+            Duration::from_secs(5),
+            100,
+        )
+        .await;
         assert!(r.spawn_error.is_some());
         assert!(r.output.contains("/nonexistent/octagit"));
         assert!(!r.success());
@@ -285,7 +352,15 @@ mod tests {
         ]);
         let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
         assert!(names.contains(&"PATH"));
-        assert!(!names.iter().any(|n| n.contains("KEY") || n.contains("TOKEN")), "{names:?}");
-        assert!(env.contains(&("CI".to_string(), "false".to_string())), "caller's CI is kept");
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.contains("KEY") || n.contains("TOKEN")),
+            "{names:?}"
+        );
+        assert!(
+            env.contains(&("CI".to_string(), "false".to_string())),
+            "caller's CI is kept"
+        );
     }
 }

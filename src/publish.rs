@@ -332,10 +332,10 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
             git::commit_to_branch(&repo_buf, &branch_c, &message).map_err(GitOrPush::Git)?;
         match git::push_branch(&repo_buf, &push_url, &branch_c, token.as_ref()) {
             Ok(()) => Ok(committed),
-            Err(err) => Err(GitOrPush::Push(PushFailure {
+            Err(err) => Err(GitOrPush::Push(Box::new(PushFailure {
                 err,
                 committed: Some(committed),
-            })),
+            }))),
         }
     })
     .await;
@@ -346,7 +346,8 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
             out.error = Some(explain_push(&e, &branch));
             return out;
         }
-        Ok(Err(GitOrPush::Push(PushFailure { err, committed }))) => {
+        Ok(Err(GitOrPush::Push(failure))) => {
+            let PushFailure { err, committed } = *failure;
             out.commit = committed.map(|c| c.commit);
             out.error = Some(explain_push(&err, &branch));
             out.notes.push(format!(
@@ -406,7 +407,7 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
 
 enum GitOrPush {
     Git(GitError),
-    Push(PushFailure),
+    Push(Box<PushFailure>),
 }
 
 struct PushFailure {

@@ -23,8 +23,16 @@ const DEFAULT_SEARCH_RESULTS: usize = 50;
 const MAX_SEARCH_RESULTS: usize = 200;
 const MAX_DIR_ENTRIES: usize = 500;
 
-pub const TOOL_NAMES: [&str; 8] =
-    ["read_file", "list_dir", "search", "edit_file", "write_file", "git_diff", "run_tests", "finish"];
+pub const TOOL_NAMES: [&str; 8] = [
+    "read_file",
+    "list_dir",
+    "search",
+    "edit_file",
+    "write_file",
+    "git_diff",
+    "run_tests",
+    "finish",
+];
 
 /// A model mistake, for the loop's hallucination counter and the transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,10 +112,18 @@ impl ToolOutcome {
     }
 
     fn ok(content: impl Into<String>) -> Self {
-        ToolOutcome { content: content.into(), ..Default::default() }
+        ToolOutcome {
+            content: content.into(),
+            ..Default::default()
+        }
     }
     fn error(signal: Option<Signal>, content: impl Into<String>) -> Self {
-        ToolOutcome { content: content.into(), is_error: true, signal, ..Default::default() }
+        ToolOutcome {
+            content: content.into(),
+            is_error: true,
+            signal,
+            ..Default::default()
+        }
     }
     fn refused(e: WorkspaceError) -> Self {
         ToolOutcome::error(Some(Signal::Refused), e.to_string())
@@ -192,7 +208,11 @@ pub struct Tools {
 
 impl Tools {
     pub fn new(workspace: Workspace) -> Tools {
-        Tools { workspace, gate: None, budget: DEFAULT_RESULT_BUDGET }
+        Tools {
+            workspace,
+            gate: None,
+            budget: DEFAULT_RESULT_BUDGET,
+        }
     }
 
     /// `run_tests` runs this gate; without one it says there is no test command.
@@ -211,7 +231,10 @@ impl Tools {
     ) -> Result<Tools, WorkspaceError> {
         let workspace = Workspace::new(repo, protected)?;
         let gate = test_command.map(|command| {
-            let command = GateCommand { command, source: "config".into() };
+            let command = GateCommand {
+                command,
+                source: "config".into(),
+            };
             Gate::new(workspace.root(), command, test_timeout)
         });
         Ok(Tools::new(workspace).with_gate(gate))
@@ -279,7 +302,10 @@ impl Tools {
 
     fn read_file(&self, args: &Args) -> Result<ToolOutcome, ToolOutcome> {
         let rel = args.str("path")?;
-        let path = self.workspace.resolve_read(&rel).map_err(ToolOutcome::refused)?;
+        let path = self
+            .workspace
+            .resolve_read(&rel)
+            .map_err(ToolOutcome::refused)?;
         let shown = self.workspace.relative(&path);
         if path.is_dir() {
             return Err(ToolOutcome::error(
@@ -291,7 +317,10 @@ impl Tools {
         if bytes.contains(&0) {
             return Err(ToolOutcome::error(
                 Some(Signal::Unsupported),
-                format!("`{shown}` is a binary file ({} bytes); it cannot be shown as text", bytes.len()),
+                format!(
+                    "`{shown}` is a binary file ({} bytes); it cannot be shown as text",
+                    bytes.len()
+                ),
             ));
         }
         let text = String::from_utf8_lossy(&bytes);
@@ -308,7 +337,9 @@ impl Tools {
         if start > total || start > end {
             return Err(ToolOutcome::error(
                 Some(Signal::BadArguments),
-                format!("`{shown}` has {total} lines; start_line {start} and end_line {end} select none"),
+                format!(
+                    "`{shown}` has {total} lines; start_line {start} and end_line {end} select none"
+                ),
             ));
         }
         // Stop at a line boundary within the budget and say where to continue.
@@ -331,12 +362,18 @@ impl Tools {
                 last + 1
             ));
         }
-        Ok(ToolOutcome { explored: Some(shown), ..ToolOutcome::ok(content) })
+        Ok(ToolOutcome {
+            explored: Some(shown),
+            ..ToolOutcome::ok(content)
+        })
     }
 
     fn list_dir(&self, args: &Args) -> Result<ToolOutcome, ToolOutcome> {
         let rel = args.opt_str("path")?.unwrap_or_default();
-        let path = self.workspace.resolve_read(&rel).map_err(ToolOutcome::refused)?;
+        let path = self
+            .workspace
+            .resolve_read(&rel)
+            .map_err(ToolOutcome::refused)?;
         if path.is_file() {
             return Err(ToolOutcome::error(
                 Some(Signal::Unsupported),
@@ -358,7 +395,11 @@ impl Tools {
             .collect();
         names.sort();
         let shown = self.workspace.relative(&path);
-        let shown = if shown.is_empty() { ".".to_string() } else { shown };
+        let shown = if shown.is_empty() {
+            ".".to_string()
+        } else {
+            shown
+        };
         let total = names.len();
         let mut content = format!("{shown}/ ({total} entries)\n");
         for n in names.iter().take(MAX_DIR_ENTRIES) {
@@ -366,7 +407,10 @@ impl Tools {
             content.push('\n');
         }
         if total > MAX_DIR_ENTRIES {
-            content.push_str(&format!("[truncated: {} more entries]\n", total - MAX_DIR_ENTRIES));
+            content.push_str(&format!(
+                "[truncated: {} more entries]\n",
+                total - MAX_DIR_ENTRIES
+            ));
         }
         Ok(ToolOutcome::ok(content))
     }
@@ -378,9 +422,15 @@ impl Tools {
         if pattern.is_empty() {
             return Err(args.bad("`pattern` is empty; give a regular expression to look for"));
         }
-        let max = args.opt_usize("max_results")?.unwrap_or(DEFAULT_SEARCH_RESULTS).clamp(1, MAX_SEARCH_RESULTS);
+        let max = args
+            .opt_usize("max_results")?
+            .unwrap_or(DEFAULT_SEARCH_RESULTS)
+            .clamp(1, MAX_SEARCH_RESULTS);
         let rel = args.opt_str("path")?.unwrap_or_default();
-        let base = self.workspace.resolve_read(&rel).map_err(ToolOutcome::refused)?;
+        let base = self
+            .workspace
+            .resolve_read(&rel)
+            .map_err(ToolOutcome::refused)?;
         if !base.exists() {
             return Err(self.missing(&rel, "search"));
         }
@@ -457,7 +507,10 @@ impl Tools {
         if old.is_empty() {
             return Err(args.bad("`old_text` is empty; to create a file use write_file, to change one give the exact text to replace"));
         }
-        let path = self.workspace.resolve_write(&rel).map_err(ToolOutcome::refused)?;
+        let path = self
+            .workspace
+            .resolve_write(&rel)
+            .map_err(ToolOutcome::refused)?;
         let shown = self.workspace.relative(&path);
         let text = self.editable_text(&rel, &path)?;
         let edit = apply_edit(&text, &old, &new).map_err(|e| match e {
@@ -478,9 +531,8 @@ impl Tools {
                 "old_text and new_text are the same; nothing was changed".to_string(),
             ),
         })?;
-        std::fs::write(&path, &edit.text).map_err(|e| {
-            ToolOutcome::error(None, format!("cannot write `{shown}`: {e}"))
-        })?;
+        std::fs::write(&path, &edit.text)
+            .map_err(|e| ToolOutcome::error(None, format!("cannot write `{shown}`: {e}")))?;
         let lines: Vec<&str> = edit.text.lines().collect();
         let from = edit.start_line.saturating_sub(2).max(1);
         let to = (edit.start_line + edit.new_lines + 1).min(lines.len());
@@ -489,7 +541,10 @@ impl Tools {
             edit.old_lines, edit.start_line, edit.new_lines
         );
         content.push_str(&numbered(&lines, from, to));
-        Ok(ToolOutcome { edited: Some(shown), ..ToolOutcome::ok(content) })
+        Ok(ToolOutcome {
+            edited: Some(shown),
+            ..ToolOutcome::ok(content)
+        })
     }
 
     /// The file's text, when it exists and is a small text file.
@@ -540,23 +595,33 @@ impl Tools {
         if rel.trim().is_empty() || rel.ends_with('/') {
             return Err(args.bad("`path` must name a file"));
         }
-        let path = self.workspace.resolve_write(&rel).map_err(ToolOutcome::refused)?;
+        let path = self
+            .workspace
+            .resolve_write(&rel)
+            .map_err(ToolOutcome::refused)?;
         let shown = self.workspace.relative(&path);
         if std::fs::symlink_metadata(&path).is_ok() {
             return Err(ToolOutcome::error(
                 Some(Signal::FileExists),
-                format!("`{shown}` already exists; change it with edit_file (write_file only creates new files)"),
+                format!(
+                    "`{shown}` already exists; change it with edit_file (write_file only creates new files)"
+                ),
             ));
         }
         if content.len() as u64 > MAX_EDIT_BYTES || content.contains('\0') {
             return Err(ToolOutcome::error(
                 Some(Signal::Unsupported),
-                format!("the content for `{shown}` is binary or over {MAX_EDIT_BYTES} bytes; write a smaller text file"),
+                format!(
+                    "the content for `{shown}` is binary or over {MAX_EDIT_BYTES} bytes; write a smaller text file"
+                ),
             ));
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
-                ToolOutcome::error(None, format!("cannot create the directory for `{shown}`: {e}"))
+                ToolOutcome::error(
+                    None,
+                    format!("cannot create the directory for `{shown}`: {e}"),
+                )
             })?;
         }
         // create_new: never follow a symlink planted between the check and the write.
@@ -570,7 +635,10 @@ impl Tools {
             .map_err(|e| ToolOutcome::error(None, format!("cannot write `{shown}`: {e}")))?;
         Ok(ToolOutcome {
             edited: Some(shown.clone()),
-            ..ToolOutcome::ok(format!("created `{shown}` ({} lines)", content.lines().count()))
+            ..ToolOutcome::ok(format!(
+                "created `{shown}` ({} lines)",
+                content.lines().count()
+            ))
         })
     }
 
@@ -579,7 +647,9 @@ impl Tools {
             ToolOutcome::error(None, format!("cannot compute the diff: {}", e.message()))
         })?;
         if patch.is_empty() {
-            return Ok(ToolOutcome::ok("no changes yet: the working tree matches the last commit"));
+            return Ok(ToolOutcome::ok(
+                "no changes yet: the working tree matches the last commit",
+            ));
         }
         Ok(ToolOutcome::ok(format!(
             "{} file(s) changed, {} insertion(s), {} deletion(s)\n{patch}",
@@ -616,7 +686,9 @@ impl Tools {
 
     /// A missing-file error, naming files with the same name elsewhere in the repository.
     fn missing(&self, rel: &str, verb: &str) -> ToolOutcome {
-        let name = Path::new(rel).file_name().map(|n| n.to_string_lossy().into_owned());
+        let name = Path::new(rel)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
         let mut similar = Vec::new();
         if let Some(name) = name {
             let walk = ignore::WalkBuilder::new(self.workspace.root())
@@ -657,12 +729,18 @@ impl Args {
     fn parse(tool: &'static str, raw: &str) -> Result<Args, ToolOutcome> {
         let raw = raw.trim();
         if raw.is_empty() {
-            return Ok(Args { tool, map: Map::new() });
+            return Ok(Args {
+                tool,
+                map: Map::new(),
+            });
         }
         let bad = |detail: String| {
             ToolOutcome::error(
                 Some(Signal::BadArguments),
-                format!("the arguments for `{tool}` are not a JSON object ({detail}); send an object such as {}", example(tool)),
+                format!(
+                    "the arguments for `{tool}` are not a JSON object ({detail}); send an object such as {}",
+                    example(tool)
+                ),
             )
         };
         let value: Value = serde_json::from_str(raw).map_err(|e| bad(e.to_string()))?;
@@ -672,18 +750,27 @@ impl Args {
         };
         match value {
             Value::Object(map) => Ok(Args { tool, map }),
-            Value::Null => Ok(Args { tool, map: Map::new() }),
+            Value::Null => Ok(Args {
+                tool,
+                map: Map::new(),
+            }),
             other => Err(bad(format!("got {}", kind(&other)))),
         }
     }
 
     fn bad(&self, message: &str) -> ToolOutcome {
-        ToolOutcome::error(Some(Signal::BadArguments), format!("{}: {message}", self.tool))
+        ToolOutcome::error(
+            Some(Signal::BadArguments),
+            format!("{}: {message}", self.tool),
+        )
     }
 
     fn str(&self, key: &str) -> Result<String, ToolOutcome> {
         self.opt_str(key)?.ok_or_else(|| {
-            self.bad(&format!("missing required argument `{key}`; send {}", example(self.tool)))
+            self.bad(&format!(
+                "missing required argument `{key}`; send {}",
+                example(self.tool)
+            ))
         })
     }
 
@@ -739,25 +826,44 @@ pub fn truncate_for_model(text: &str, budget: usize) -> String {
     if text.len() <= budget || text.chars().count() <= budget {
         return text.to_string();
     }
-    let mut cut = text.char_indices().nth(budget).map(|(i, _)| i).unwrap_or(text.len());
+    let mut cut = text
+        .char_indices()
+        .nth(budget)
+        .map(|(i, _)| i)
+        .unwrap_or(text.len());
     if let Some(nl) = text[..cut].rfind('\n')
         && nl > cut * 4 / 5
     {
         cut = nl + 1;
     }
-    format!("{}\n[truncated: {} more bytes]", &text[..cut], text.len() - cut)
+    format!(
+        "{}\n[truncated: {} more bytes]",
+        &text[..cut],
+        text.len() - cut
+    )
 }
 
 fn cut_line(line: &str) -> String {
     if line.len() <= MAX_LINE_CHARS {
         return line.to_string();
     }
-    let end = line.char_indices().nth(MAX_LINE_CHARS).map(|(i, _)| i).unwrap_or(line.len());
-    format!("{}… [line cut: {} more bytes]", &line[..end], line.len() - end)
+    let end = line
+        .char_indices()
+        .nth(MAX_LINE_CHARS)
+        .map(|(i, _)| i)
+        .unwrap_or(line.len());
+    format!(
+        "{}… [line cut: {} more bytes]",
+        &line[..end],
+        line.len() - end
+    )
 }
 
 fn first_line(s: &str) -> &str {
-    s.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or(s)
+    s.lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or(s)
 }
 
 /// Lines `from..=to` (1-based) with their numbers, as read_file shows them.
@@ -815,7 +921,9 @@ pub fn apply_edit(text: &str, old: &str, new: &str) -> Result<Edit, EditError> {
                 new_lines: new.lines().count(),
             })
         }
-        many => Err(EditError::NotUnique(many.iter().map(|&i| line_of(i)).collect())),
+        many => Err(EditError::NotUnique(
+            many.iter().map(|&i| line_of(i)).collect(),
+        )),
     }
 }
 
@@ -833,7 +941,12 @@ fn not_found_hint(text: &str, old: &str) -> String {
     let wanted: Vec<&str> = old_lines.iter().map(|l| l.trim()).collect();
     if wanted.iter().any(|l| !l.is_empty()) && wanted.len() <= lines.len() {
         let found: Vec<usize> = (0..=lines.len() - wanted.len())
-            .filter(|&i| lines[i..i + wanted.len()].iter().map(|l| l.trim()).eq(wanted.iter().copied()))
+            .filter(|&i| {
+                lines[i..i + wanted.len()]
+                    .iter()
+                    .map(|l| l.trim())
+                    .eq(wanted.iter().copied())
+            })
             .collect();
         if let Some(&i) = found.first() {
             hint.push_str(&format!(
@@ -845,7 +958,11 @@ fn not_found_hint(text: &str, old: &str) -> String {
             return hint;
         }
     }
-    let first = old_lines.iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or("");
+    let first = old_lines
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     let best = lines
         .iter()
         .enumerate()
@@ -949,7 +1066,10 @@ mod tests {
         let text = "line\n".repeat(1000);
         let t = truncate_for_model(&text, 100);
         assert!(t.len() < 200);
-        assert!(t.ends_with(&format!("[truncated: {} more bytes]", text.len() - 100)), "{t}");
+        assert!(
+            t.ends_with(&format!("[truncated: {} more bytes]", text.len() - 100)),
+            "{t}"
+        );
         assert_eq!(truncate_for_model("short", 100), "short");
         // Multi-byte text is cut on a character boundary.
         let t = truncate_for_model(&"é".repeat(300), 100);
@@ -965,7 +1085,11 @@ mod tests {
             assert_eq!(t.parameters["type"], "object", "{}", t.name);
             if let Some(req) = t.parameters.get("required") {
                 for r in req.as_array().unwrap() {
-                    assert!(t.parameters["properties"].get(r.as_str().unwrap()).is_some());
+                    assert!(
+                        t.parameters["properties"]
+                            .get(r.as_str().unwrap())
+                            .is_some()
+                    );
                 }
             }
         }

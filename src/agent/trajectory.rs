@@ -78,7 +78,11 @@ impl Trajectory {
     /// Open `path` (normally `<run dir>/trajectory.jsonl`) for appending, creating its
     /// directory. A directory path gets `trajectory.jsonl` inside it.
     pub fn create(path: &Path) -> std::io::Result<Trajectory> {
-        let path = if path.is_dir() { path.join(FILE_NAME) } else { path.to_path_buf() };
+        let path = if path.is_dir() {
+            path.join(FILE_NAME)
+        } else {
+            path.to_path_buf()
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -113,7 +117,10 @@ impl Trajectory {
         e.content = Some(text.to_string());
         if !calls.is_empty() {
             e.arguments = Some(Value::Array(
-                calls.iter().map(|c| Value::String(c.name.clone())).collect(),
+                calls
+                    .iter()
+                    .map(|c| Value::String(c.name.clone()))
+                    .collect(),
             ));
         }
         self.append(&e)
@@ -179,7 +186,10 @@ fn arguments(call: &ToolCall) -> Value {
 /// Read a trajectory back (reports, tests). A torn last line from a crash is skipped.
 pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
     let text = std::fs::read_to_string(path)?;
-    Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
 }
 
 #[cfg(test)]
@@ -195,23 +205,38 @@ mod tests {
             name: "read_file".into(),
             arguments: r#"{"path":"ghp_abcdefghijklmnopqrstuvwxyz0123456789"}"#.into(),
         };
-        t.model(1, 0, "scripted/a", "thinking", std::slice::from_ref(&call)).unwrap();
+        t.model(1, 0, "scripted/a", "thinking", std::slice::from_ref(&call))
+            .unwrap();
         t.tool_call(1, &call).unwrap();
-        let bad = ToolCall { id: "c2".into(), name: "edit_file".into(), arguments: "{nope".into() };
+        let bad = ToolCall {
+            id: "c2".into(),
+            name: "edit_file".into(),
+            arguments: "{nope".into(),
+        };
         t.tool_call(1, &bad).unwrap();
         t.note(1, "context trimmed").unwrap();
-        t.handoff(2, 1, "scripted/a", "scripted/b", "progress so far").unwrap();
+        t.handoff(2, 1, "scripted/a", "scripted/b", "progress so far")
+            .unwrap();
 
         let text = std::fs::read_to_string(t.path()).unwrap();
         assert!(!text.contains("ghp_abc"), "{text}");
         let entries = read(t.path()).unwrap();
         assert_eq!(entries.len(), 5);
         assert_eq!(entries[0].kind, Kind::Model);
-        assert_eq!(entries[1].arguments, Some(serde_json::json!({"path": "***"})));
+        assert_eq!(
+            entries[1].arguments,
+            Some(serde_json::json!({"path": "***"}))
+        );
         assert_eq!(entries[2].arguments, Some(Value::String("{nope".into())));
         assert_eq!(entries[4].kind, Kind::Handoff);
         assert_eq!(entries[4].model.as_deref(), Some("scripted/b"));
-        assert!(entries[4].content.as_deref().unwrap().contains("progress so far"));
+        assert!(
+            entries[4]
+                .content
+                .as_deref()
+                .unwrap()
+                .contains("progress so far")
+        );
 
         // A directory path gets the file inside it.
         let t2 = Trajectory::create(dir.path()).unwrap();

@@ -63,7 +63,11 @@ impl Workspace {
             });
         }
         let mut protected = Vec::new();
-        for pattern in protected_paths.iter().map(String::as_str).chain(BUILT_IN_PROTECTED) {
+        for pattern in protected_paths
+            .iter()
+            .map(String::as_str)
+            .chain(BUILT_IN_PROTECTED)
+        {
             let pattern = pattern.trim();
             if pattern.is_empty() {
                 continue;
@@ -74,7 +78,11 @@ impl Workspace {
             })?;
             protected.push((pattern.to_string(), re));
         }
-        Ok(Workspace { root, alias, protected })
+        Ok(Workspace {
+            root,
+            alias,
+            protected,
+        })
     }
 
     /// The canonical repository root.
@@ -97,7 +105,9 @@ impl Workspace {
                 "the repository root itself cannot be written; name a file".into(),
             ));
         }
-        let given_rel = normalise(rel, &self.root, &self.alias).unwrap_or_default().join("/");
+        let given_rel = normalise(rel, &self.root, &self.alias)
+            .unwrap_or_default()
+            .join("/");
         for candidate in [given_rel.as_str(), real_rel.as_str()] {
             if let Some(pattern) = self.protected_match(candidate) {
                 return Err(WorkspaceError::Protected {
@@ -135,15 +145,20 @@ impl Workspace {
             cut = &cut[..i];
             prefixes.push(cut);
         }
+        // `dir/**` also protects the name `dir` itself: a file planted there (`.octagit`)
+        // would block the directory (found by tests/it/proptests.rs).
+        let as_dir = format!("{rel}/");
         self.protected
             .iter()
-            .find(|(_, re)| prefixes.iter().any(|p| re.is_match(p)))
+            .find(|(_, re)| re.is_match(&as_dir) || prefixes.iter().any(|p| re.is_match(p)))
             .map(|(pattern, _)| pattern.as_str())
     }
 
     fn resolve(&self, rel: &str) -> Result<PathBuf, WorkspaceError> {
         if rel.contains('\0') {
-            return Err(WorkspaceError::Invalid("the path contains a NUL byte".into()));
+            return Err(WorkspaceError::Invalid(
+                "the path contains a NUL byte".into(),
+            ));
         }
         let parts = normalise(rel, &self.root, &self.alias).map_err(|kind| match kind {
             Escape::Parent => WorkspaceError::Escapes(rel.to_string()),
@@ -165,12 +180,17 @@ impl Workspace {
             match std::fs::symlink_metadata(&next) {
                 Ok(m) if m.file_type().is_symlink() => {
                     let link = parts[..=i].join("/");
-                    let target = next.canonicalize().map_err(|_| WorkspaceError::SymlinkEscape {
-                        path: rel.to_string(),
-                        link: link.clone(),
-                    })?;
+                    let target =
+                        next.canonicalize()
+                            .map_err(|_| WorkspaceError::SymlinkEscape {
+                                path: rel.to_string(),
+                                link: link.clone(),
+                            })?;
                     if !target.starts_with(&self.root) {
-                        return Err(WorkspaceError::SymlinkEscape { path: rel.to_string(), link });
+                        return Err(WorkspaceError::SymlinkEscape {
+                            path: rel.to_string(),
+                            link,
+                        });
                     }
                     cur = target;
                 }
@@ -204,7 +224,10 @@ fn normalise(rel: &str, root: &Path, alias: &Path) -> Result<Vec<String>, Escape
     let rel = rel.trim();
     let path = Path::new(rel);
     let path = if path.is_absolute() {
-        match path.strip_prefix(root).or_else(|_| path.strip_prefix(alias)) {
+        match path
+            .strip_prefix(root)
+            .or_else(|_| path.strip_prefix(alias))
+        {
             Ok(inside) => inside.to_path_buf(),
             Err(_) => return Err(Escape::Absolute),
         }
@@ -260,7 +283,10 @@ fn glob_regex(pattern: &str) -> Result<Regex, String> {
                     return Err("`[` has no closing `]`".into());
                 };
                 let body: String = chars[i + 1..i + 1 + close].iter().collect();
-                let body = body.strip_prefix('!').map(|b| format!("^{b}")).unwrap_or(body);
+                let body = body
+                    .strip_prefix('!')
+                    .map(|b| format!("^{b}"))
+                    .unwrap_or(body);
                 re.push('[');
                 re.push_str(&body.replace('\\', "\\\\"));
                 re.push(']');
@@ -288,7 +314,13 @@ mod tests {
 
     #[test]
     fn globs() {
-        let (_d, w) = ws(&[".github/workflows/**", "*.pem", "secrets", "docs/*.md", "a/**/z"]);
+        let (_d, w) = ws(&[
+            ".github/workflows/**",
+            "*.pem",
+            "secrets",
+            "docs/*.md",
+            "a/**/z",
+        ]);
         for yes in [
             ".github/workflows/ci.yml",
             ".github/workflows/sub/x.yml",
@@ -302,10 +334,22 @@ mod tests {
             ".octagit/run-1/run.json",
             ".github/octagit.yml",
         ] {
-            assert!(w.protected_match(yes).is_some(), "{yes} should be protected");
+            assert!(
+                w.protected_match(yes).is_some(),
+                "{yes} should be protected"
+            );
         }
-        for no in [".github/dependabot.yml", "src/pem.rs", "docs/sub/a.md", "mysecrets/x", "a/zz"] {
-            assert!(w.protected_match(no).is_none(), "{no} should not be protected");
+        for no in [
+            ".github/dependabot.yml",
+            "src/pem.rs",
+            "docs/sub/a.md",
+            "mysecrets/x",
+            "a/zz",
+        ] {
+            assert!(
+                w.protected_match(no).is_none(),
+                "{no} should not be protected"
+            );
         }
     }
 
@@ -319,11 +363,26 @@ mod tests {
     #[test]
     fn lexical_escapes() {
         let (_d, w) = ws(&[]);
-        assert!(matches!(w.resolve_read("../x"), Err(WorkspaceError::Escapes(_))));
-        assert!(matches!(w.resolve_read("a/../../x"), Err(WorkspaceError::Escapes(_))));
-        assert!(matches!(w.resolve_read("/etc/passwd"), Err(WorkspaceError::AbsoluteOutside(_))));
-        assert!(matches!(w.resolve_read(".git/config"), Err(WorkspaceError::GitDir(_))));
-        assert!(matches!(w.resolve_read("sub/.GIT/x"), Err(WorkspaceError::GitDir(_))));
+        assert!(matches!(
+            w.resolve_read("../x"),
+            Err(WorkspaceError::Escapes(_))
+        ));
+        assert!(matches!(
+            w.resolve_read("a/../../x"),
+            Err(WorkspaceError::Escapes(_))
+        ));
+        assert!(matches!(
+            w.resolve_read("/etc/passwd"),
+            Err(WorkspaceError::AbsoluteOutside(_))
+        ));
+        assert!(matches!(
+            w.resolve_read(".git/config"),
+            Err(WorkspaceError::GitDir(_))
+        ));
+        assert!(matches!(
+            w.resolve_read("sub/.GIT/x"),
+            Err(WorkspaceError::GitDir(_))
+        ));
         assert_eq!(w.resolve_read("a/./b/../c").unwrap(), w.root().join("a/c"));
         assert_eq!(w.resolve_read("").unwrap(), w.root());
         let abs = w.root().join("src/lib.rs");

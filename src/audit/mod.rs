@@ -55,11 +55,15 @@ pub fn default_candidates() -> Vec<String> {
     .collect()
 }
 
-/// Local hops found running on this machine.
-// TODO(lead): call `crate::provider::local::detect` here once the providers helper lands
-// it; until then only local hops the user names are probed.
-async fn detected_local_hops(_env: &ProviderEnv) -> Vec<String> {
-    Vec::new()
+/// Each local hop's probe loads its model into memory: probe only the first few.
+const MAX_LOCAL_HOPS: usize = 2;
+
+/// Local hops found running on this machine (Ollama, LM Studio, ...).
+async fn detected_local_hops(env: &ProviderEnv) -> Vec<String> {
+    let statuses = crate::provider::local::detect(env).await;
+    let mut hops = crate::provider::local::local_hops(&statuses);
+    hops.truncate(MAX_LOCAL_HOPS);
+    hops
 }
 
 struct Probed {
@@ -282,6 +286,15 @@ fn assemble(p: Probed, w: &Workload) -> (AuditCandidate, Option<ModelClient>) {
     if info.context_window.is_none() {
         notes.push("window unknown".into());
     }
+    if spec
+        .as_ref()
+        .is_some_and(|s| s.provider == ProviderKind::GitHub)
+    {
+        notes.push(format!(
+            "GitHub Models accepts at most {} input tokens per request unless paid usage is on",
+            pricing::GITHUB_MODELS_INPUT_CAP
+        ));
+    }
     let supports_tools = outcome.supports_tools.or(info.supports_tools);
     if supports_tools.is_none() && outcome.reachable {
         notes.push("tool support unknown".into());
@@ -357,7 +370,8 @@ fn overall_next_step(cands: &[AuditCandidate]) -> String {
                     .map(str::to_string)
             })
             .collect();
-        envs.dedup();
+        let mut seen = std::collections::HashSet::new();
+        envs.retain(|e| seen.insert(e.clone()));
         return format!(
             "set one of {} (a repository secret in the action), or start Ollama (`ollama serve`) and pull a model",
             envs.join(", ")
@@ -382,6 +396,26 @@ mod tests {
         }
     }
 
+    /// Every local provider pointed at a port nothing listens on, whatever runs here.
+    fn no_local_servers() -> ProviderEnv {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut env = ProviderEnv::default();
+        for p in crate::provider::local::LOCAL_PROVIDERS {
+            env.overrides.insert(
+                p.name().to_string(),
+                crate::config::ProviderOverride {
+                    base_url: Some(format!("http://127.0.0.1:{port}/v1")),
+                    api_key_env: None,
+                },
+            );
+        }
+        env
+    }
+
     #[tokio::test]
     async fn no_keys_means_no_network_and_a_next_step() {
         let dir = tempfile::tempdir().unwrap();
@@ -389,6 +423,7 @@ mod tests {
             prompt_tokens: 5_000,
             est_turns: 10,
             pricing: offline_pricing(dir.path()),
+            env: no_local_servers(),
             ..Default::default()
         };
         let report = run_audit(&input).await;

@@ -107,8 +107,7 @@ pub struct Catalogue {
 
 /// Published list prices and input windows of the default chain's models, for when the
 /// catalogue cannot be read. (USD per million tokens in, out; input window; tool calling.)
-/// GitHub Models' free tier caps a request at 8,000 input tokens for these models, whatever
-/// the model's own window, so its entries carry that cap.
+/// GitHub Models' entries carry its per-request cap (see `GITHUB_MODELS_INPUT_CAP`).
 const BUILT_IN: &[(&str, f64, f64, u64, bool)] = &[
     ("claude-sonnet-4-5", 3.0, 15.0, 200_000, true),
     ("claude-haiku-4-5", 1.0, 5.0, 200_000, true),
@@ -306,8 +305,19 @@ pub fn lookup(spec: &ModelSpec, tables: &[&Catalogue]) -> ModelInfo {
     if spec.provider == ProviderKind::Scripted {
         info.supports_tools = Some(true);
     }
+    if spec.provider == ProviderKind::GitHub {
+        // The catalogue knows the model's own window; GitHub's endpoint refuses more
+        // ("Request body too large ... Max size: 8000 tokens").
+        info.context_window = Some(
+            info.context_window
+                .map_or(GITHUB_MODELS_INPUT_CAP, |w| w.min(GITHUB_MODELS_INPUT_CAP)),
+        );
+    }
     info
 }
+
+/// GitHub Models' per-request input limit for its free and Copilot tiers (paid usage lifts it).
+pub const GITHUB_MODELS_INPUT_CAP: u64 = 8_000;
 
 /// LiteLLM's catalogue: a fresh cache without asking, else live, else a stale cache, else
 /// the built-in table. Never fails.
@@ -315,7 +325,9 @@ pub async fn load_litellm(opts: &PricingOptions) -> Catalogue {
     let parse = |text: &str, src| Catalogue::from_litellm(text, src);
     load_cached(&opts.url, &[], LITELLM_CACHE_FILE, opts, &parse)
         .await
-        .unwrap_or_else(|note| Catalogue::built_in(Some(note)))
+        .unwrap_or_else(|note| {
+            Catalogue::built_in(Some(format!("{note}; prices from the built-in table")))
+        })
 }
 
 /// OpenRouter's models endpoint under `base_url` (`https://openrouter.ai/api/v1`), cached
@@ -340,7 +352,7 @@ pub async fn load_openrouter(
         })
 }
 
-type Parser<'a> = &'a dyn Fn(&str, PriceSource) -> Result<Catalogue, String>;
+type Parser<'a> = &'a (dyn Fn(&str, PriceSource) -> Result<Catalogue, String> + Sync);
 
 async fn load_cached(
     url: &str,
@@ -473,6 +485,18 @@ mod tests {
         );
         assert_eq!(info.source, PriceSource::BuiltIn);
         assert_eq!(info.context_window, Some(8_000));
+    }
+
+    #[test]
+    fn github_models_are_capped_at_their_request_limit() {
+        let live = Catalogue::from_litellm(
+            r#"{"gpt-4.1-mini": {"max_input_tokens": 1047576, "input_cost_per_token": 4e-07}}"#,
+            PriceSource::Live,
+        )
+        .unwrap();
+        let info = lookup(&parse_slug("github/openai/gpt-4.1-mini").unwrap(), &[&live]);
+        assert_eq!(info.source, PriceSource::Live);
+        assert_eq!(info.context_window, Some(GITHUB_MODELS_INPUT_CAP));
     }
 
     #[test]

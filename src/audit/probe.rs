@@ -175,7 +175,7 @@ fn from_error(
     }
     let transport = err.status.is_none();
     let reason = if transport && client.provider().is_local() {
-        format!("nothing answers at {} ({message})", client.base_url)
+        format!("nothing answers at {}", client.base_url)
     } else {
         format!("{status}{message}")
     };

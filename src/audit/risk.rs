@@ -66,7 +66,7 @@ pub fn facts(report: &AuditReport, w: &Workload) -> String {
     out.join("\n")
 }
 
-fn first_viable<'a>(report: &'a AuditReport) -> Option<&'a AuditCandidate> {
+fn first_viable(report: &AuditReport) -> Option<&AuditCandidate> {
     let slug = report.chain.first()?;
     report.candidates.iter().find(|c| &c.slug == slug)
 }
@@ -84,9 +84,13 @@ pub fn deterministic(report: &AuditReport, w: &Workload) -> String {
             .next_step
             .clone()
             .unwrap_or_else(|| "add a key for one provider".into());
+        let keys = match no_key {
+            0 => String::new(),
+            n if n == dead => ", none has a key".to_string(),
+            n => format!(", {n} without a key"),
+        };
         return format!(
-            "No model can take this job now: none of the {dead} candidates is usable ({no_key} without a key). \
-             Next step: {step}."
+            "No model can take this job now: none of the {dead} candidates is usable{keys}. Next step: {step}."
         );
     };
     let mut s = Vec::new();
@@ -263,7 +267,7 @@ mod tests {
         };
         let note = deterministic(&report, &W);
         assert!(note.contains("set OPENAI_API_KEY"), "{note}");
-        assert!(note.contains("1 without a key"), "{note}");
+        assert!(note.contains("none has a key"), "{note}");
     }
 
     #[test]

@@ -403,10 +403,54 @@ impl Action {
 
     async fn fix(&self, workspace: &Path, p: &Prepared, issue: WorkIssue) -> i32 {
         if p.mode == Mode::Audit {
-            return self.skip(&format!(
-                "`mode: audit` checks the models without touching #{}: run `octagit audit` in a step for the full table",
-                issue.number
+            // The pre-flight audit for this issue: which models can do it now and at what
+            // cost, without touching the repository or the issue.
+            let audit_args = crate::cli::AuditArgs {
+                task: crate::cli::TaskArgs {
+                    repo: workspace.to_path_buf(),
+                    issue_file: None,
+                    issue: Some(format!("{}\n{}", issue.title, issue.body)),
+                    fallback_chain: (!p.cfg.fallback_chain.is_empty())
+                        .then(|| p.cfg.fallback_chain.clone()),
+                    model: None,
+                },
+                json: false,
+            };
+            wf::group(&format!("OctaGit audit for #{}", issue.number));
+            let code = match super::audit::run(&audit_args).await {
+                Ok(c) => c,
+                Err(e) => {
+                    wf::endgroup();
+                    return self.error(&format!("{e:#}"));
+                }
+            };
+            wf::endgroup();
+            self.output(
+                "status",
+                if code == exit::OK {
+                    "audited"
+                } else {
+                    "failed"
+                },
+            );
+            self.output(
+                "failure-class",
+                if code == exit::NO_MODEL {
+                    "no-model"
+                } else {
+                    ""
+                },
+            );
+            self.summary(&format!(
+                "## OctaGit audit for #{}\n\n{}\n",
+                issue.number,
+                if code == exit::OK {
+                    "At least one model can do this job now; the table is in the log."
+                } else {
+                    "No model can do this job now; the log says why for each."
+                }
             ));
+            return code;
         }
         let run_url = self.run_url();
         let mut start = RunRecord::new("starting", TaskInfo::default(), false);

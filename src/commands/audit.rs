@@ -12,13 +12,11 @@ use crate::config::{Config, Overrides};
 use crate::provider::ProviderEnv;
 use crate::run_record::{AuditCandidate, AuditReport, PriceSource};
 
-/// Stands in for the agent's system prompt and tool schemas until the agent module exposes
-/// them (a typical system prompt plus eight tool schemas measures about this much).
-// TODO(lead): replace with the agent's real system prompt and `ToolSpec`s once src/agent/
-// exists, so count_tokens sees the exact first prompt.
-const SYSTEM_PLACEHOLDER_TOKENS: usize = 2_000;
-/// The file listing that stands in for the repo map is cut at this many tokens.
-const LISTING_BUDGET_TOKENS: usize = 6_000;
+/// Tokens of repo map in the first prompt: the pipeline's budget, so the estimate is the
+/// prompt the agent will really send.
+const REPO_MAP_TOKENS: usize = 2_000;
+/// Turns a typical run is costed at (the pipeline uses the same cap).
+const EST_TURNS_CAP: u32 = 15;
 
 pub async fn run(args: &AuditArgs) -> anyhow::Result<i32> {
     let task = &args.task;
@@ -34,31 +32,7 @@ pub async fn run(args: &AuditArgs) -> anyhow::Result<i32> {
         (None, Some(text)) => text.clone(),
         (None, None) => anyhow::bail!("no issue given: pass --issue-file FILE or --issue TEXT"),
     };
-    let flags = Overrides {
-        fallback_chain: chain_flag(task),
-        ..Default::default()
-    };
-    let (cfg, _) = Config::resolve(&task.repo, &Overrides::default(), &flags)?;
-    crate::secret::register_env_secrets();
-    let mut env = ProviderEnv::from_process(cfg.providers.clone());
-    env.request_timeout = Some(Duration::from_secs(cfg.request_timeout_secs));
-
-    let first_prompt = FirstPrompt {
-        system: "x ".repeat(SYSTEM_PLACEHOLDER_TOKENS),
-        user: format!("{issue}\n\n{}", file_listing(&task.repo)),
-        tools: vec![],
-    };
-    let input = AuditInput {
-        candidates: cfg.fallback_chain.clone(),
-        user_chain: !cfg.fallback_chain.is_empty(),
-        prompt_tokens: first_prompt.estimate(),
-        // A typical run uses about half its turn budget.
-        est_turns: cfg.max_turns.div_ceil(2).max(1),
-        pricing: PricingOptions::from_vars(&env.vars),
-        env,
-        first_prompt: Some(first_prompt),
-    };
-    let report = run_audit(&input).await;
+    let report = audit_report(&task.repo, &issue, chain_flag(task)).await?;
 
     if args.json {
         let json = serde_json::to_string_pretty(&report)?;
@@ -82,6 +56,35 @@ pub async fn run(args: &AuditArgs) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
+/// The audit for `issue` on `repo` with the configured chain (or `chain`, when given):
+/// what `octagit audit` prints and the MCP `octagit_audit` tool returns.
+pub(crate) async fn audit_report(
+    repo: &Path,
+    issue: &str,
+    chain: Option<Vec<String>>,
+) -> anyhow::Result<AuditReport> {
+    let flags = Overrides {
+        fallback_chain: chain,
+        ..Default::default()
+    };
+    let (cfg, _) = Config::resolve(repo, &Overrides::default(), &flags)?;
+    crate::secret::register_env_secrets();
+    let mut env = ProviderEnv::from_process(cfg.providers.clone());
+    env.request_timeout = Some(Duration::from_secs(cfg.request_timeout_secs));
+
+    let first_prompt = first_prompt(repo, issue, cfg.test_command.as_deref());
+    let input = AuditInput {
+        candidates: cfg.fallback_chain.clone(),
+        user_chain: !cfg.fallback_chain.is_empty(),
+        prompt_tokens: first_prompt.estimate(),
+        est_turns: cfg.max_turns.min(EST_TURNS_CAP),
+        pricing: PricingOptions::from_vars(&env.vars),
+        env,
+        first_prompt: Some(first_prompt),
+    };
+    Ok(run_audit(&input).await)
+}
+
 fn chain_flag(task: &crate::cli::TaskArgs) -> Option<Vec<String>> {
     let mut chain: Vec<String> = task.model.iter().cloned().collect();
     for s in task.fallback_chain.iter().flatten() {
@@ -93,28 +96,32 @@ fn chain_flag(task: &crate::cli::TaskArgs) -> Option<Vec<String>> {
     (!chain.is_empty()).then_some(chain)
 }
 
-/// Paths of the repository (gitignore-aware), cut at a token budget: the stand-in for the
-/// repo map in the prompt estimate.
-// TODO(lead): use `crate::index::build` + `rank` + `repo_map` here once the index module
-// compiles with them, so the estimate matches the agent's real first prompt.
-fn file_listing(repo: &Path) -> String {
-    let mut out = String::new();
-    let mut tokens = 0;
-    for entry in ignore::WalkBuilder::new(repo).build().flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
+/// The agent's first prompt for this issue: its system prompt, the issue (sanitized, as
+/// the pipeline sends it) with the ranked repo map, and its tool schemas.
+fn first_prompt(repo: &Path, issue: &str, test_command: Option<&str>) -> FirstPrompt {
+    let issue = crate::pipeline::Issue::from_text(issue);
+    let title = crate::sanitize::sanitize(&issue.title).text;
+    let body = crate::sanitize::sanitize(&issue.body).text;
+    let opts = crate::index::IndexOptions {
+        cache_dir: crate::index::default_cache_dir(repo),
+        ..Default::default()
+    };
+    // An index that cannot be built only makes the estimate smaller; the audit goes on.
+    let map = match crate::index::build(repo, &opts) {
+        Ok(idx) => {
+            let ranked = crate::index::rank(&idx, &format!("{title}\n{body}"));
+            crate::index::repo_map(&idx, &ranked, REPO_MAP_TOKENS)
         }
-        let Ok(rel) = entry.path().strip_prefix(repo) else {
-            continue;
-        };
-        let line = format!("{}\n", rel.display());
-        tokens += crate::tokens::count(&line);
-        if tokens > LISTING_BUDGET_TOKENS {
-            break;
+        Err(e) => {
+            tracing::warn!("index failed, estimating without a repo map: {e}");
+            String::new()
         }
-        out.push_str(&line);
+    };
+    FirstPrompt {
+        system: crate::agent::prompt::system_prompt(test_command),
+        user: crate::agent::prompt::first_message(&title, &body, &map),
+        tools: crate::agent::tools::specs(),
     }
-    out
 }
 
 fn k(n: u64) -> String {
@@ -163,8 +170,8 @@ pub fn render_table(r: &AuditReport) -> String {
         .unwrap_or(5)
         .max(5);
     out.push_str(&format!(
-        "  #  {:width$}  {:9}  {:>6}  {:>5}  {:5}  {:>9}  {:>7}  {:>8}  price\n",
-        "model", "status", "window", "fits", "tools", "TPM left", "turns", "$/run"
+        "  #  {:width$}  {:9}  {:>6}  {:>5}  {:5}  {:>9}  {:>9}  {:>8}  price\n",
+        "model", "status", "window", "fits", "tools", "TPM left", "turns/min", "$/run"
     ));
     for c in &r.candidates {
         let pos = r
@@ -183,7 +190,7 @@ pub fn render_table(r: &AuditReport) -> String {
             None => "?",
         };
         out.push_str(&format!(
-            "  {:>1}  {:width$}  {:9}  {:>6}  {:>5}  {:5}  {:>9}  {:>7}  {:>8}  {}\n",
+            "  {:>1}  {:width$}  {:9}  {:>6}  {:>5}  {:5}  {:>9}  {:>9}  {:>8}  {}\n",
             pos,
             c.slug,
             status(c),
@@ -200,9 +207,11 @@ pub fn render_table(r: &AuditReport) -> String {
             price_source(c.price_source),
         ));
         if let Some(reason) = &c.reason {
+            // "no key: set X" already is the step; do not say it twice.
             let step = c
                 .next_step
                 .as_deref()
+                .filter(|s| !reason.contains(s.split(" (").next().unwrap_or(s)))
                 .map(|s| format!(" → {s}"))
                 .unwrap_or_default();
             out.push_str(&format!("     {:width$}  {reason}{step}\n", ""));
@@ -263,10 +272,7 @@ mod tests {
         let t = render_table(&report);
         assert!(t.contains("openai/gpt-4o-mini  auth"), "{t}");
         assert!(t.contains("10%"), "{t}");
-        assert!(
-            t.contains("no key: set OPENAI_API_KEY → set OPENAI_API_KEY"),
-            "{t}"
-        );
+        assert!(t.contains("no key: set OPENAI_API_KEY\n"), "{t}");
         assert!(t.contains("Chain: none viable"), "{t}");
     }
 }

@@ -2,8 +2,9 @@
 //! Errors that reach here are printed as one or two sentences by `main.rs`.
 
 mod action;
-mod audit;
+pub(crate) mod audit;
 mod demo;
+mod mcp;
 pub mod run;
 mod models;
 mod rank;
@@ -22,10 +23,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Models(a) => models::run(&a).await,
         Command::Report(a) => report::run(&a).await,
         Command::Action(a) => action::run(&a).await,
-        Command::Mcp(_a) => not_yet("mcp"),
+        Command::Mcp(a) => mcp::run(&a).await,
     }
-}
-
-fn not_yet(name: &str) -> anyhow::Result<i32> {
-    anyhow::bail!("`octagit {name}` is not available in this build")
 }

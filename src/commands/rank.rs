@@ -7,8 +7,9 @@ use crate::index::{self, IndexOptions};
 
 pub async fn run(args: &RankArgs) -> anyhow::Result<i32> {
     let issue = match (&args.task.issue_file, &args.task.issue) {
-        (Some(f), _) => std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read the issue file {}; check the path", f.display()))?,
+        (Some(f), _) => std::fs::read_to_string(f).with_context(|| {
+            format!("cannot read the issue file {}; check the path", f.display())
+        })?,
         (None, Some(text)) => text.clone(),
         (None, None) => {
             eprintln!("error: no issue given; pass --issue-file FILE or --issue TEXT");
@@ -16,7 +17,10 @@ pub async fn run(args: &RankArgs) -> anyhow::Result<i32> {
         }
     };
     let repo = args.task.repo.clone();
-    let opts = IndexOptions { cache_dir: index::default_cache_dir(&repo), ..IndexOptions::default() };
+    let opts = IndexOptions {
+        cache_dir: index::default_cache_dir(&repo),
+        ..IndexOptions::default()
+    };
     let top = args.top.max(1);
     let (idx, ranked) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let idx = index::build(&repo, &opts)?;
@@ -40,9 +44,20 @@ pub async fn run(args: &RankArgs) -> anyhow::Result<i32> {
         println!("No file matches the issue; try adding file, function or error names to it.");
         return Ok(exit::OK);
     }
-    let width = shown.iter().map(|r| r.path.len()).max().unwrap_or(0).min(60);
+    let width = shown
+        .iter()
+        .map(|r| r.path.len())
+        .max()
+        .unwrap_or(0)
+        .min(60);
     for (k, r) in shown.iter().enumerate() {
-        println!("{:>3}. {:>7.2}  {:<width$}  {}", k + 1, r.score, r.path, r.reason);
+        println!(
+            "{:>3}. {:>7.2}  {:<width$}  {}",
+            k + 1,
+            r.score,
+            r.path,
+            r.reason
+        );
     }
     Ok(exit::OK)
 }

@@ -140,7 +140,7 @@ pub fn print_outcome(o: &RunOutcome, demo: bool) {
 
 /// Where `--open-pr` publishes: the token and API from the environment, the repository
 /// from `--github-repo`, `GITHUB_REPOSITORY`, or the `origin` remote.
-fn publish_target(
+pub(crate) fn publish_target(
     repo: &std::path::Path,
     github_repo: Option<&str>,
     issue_number: Option<u64>,
@@ -179,7 +179,7 @@ fn publish_target(
 }
 
 /// `owner/name` from `https://github.com/owner/name(.git)` or `git@github.com:owner/name.git`.
-fn slug_from_url(url: &str) -> Option<String> {
+pub(crate) fn slug_from_url(url: &str) -> Option<String> {
     let rest = url.strip_suffix(".git").unwrap_or(url);
     let rest = rest.rsplit_once("github.com").map(|(_, r)| r)?;
     let rest = rest.trim_start_matches([':', '/']);

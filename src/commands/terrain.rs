@@ -12,15 +12,26 @@ pub async fn run(args: &TerrainArgs) -> anyhow::Result<i32> {
         None => None,
     };
     let repo = args.repo.clone();
-    let opts = IndexOptions { cache_dir: index::default_cache_dir(&repo), ..IndexOptions::default() };
+    let opts = IndexOptions {
+        cache_dir: index::default_cache_dir(&repo),
+        ..IndexOptions::default()
+    };
     let args = args.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<i32> {
         let idx = index::build(&repo, &opts)?;
         let svg = terrain::render_svg(&idx, graph.as_ref());
         std::fs::write(&args.output, &svg).with_context(|| {
-            format!("cannot write {}; check that the directory exists and is writable", args.output.display())
+            format!(
+                "cannot write {}; check that the directory exists and is writable",
+                args.output.display()
+            )
         })?;
-        println!("wrote {} ({} KB, {} files)", args.output.display(), svg.len().div_ceil(1024), idx.stats.files);
+        println!(
+            "wrote {} ({} KB, {} files)",
+            args.output.display(),
+            svg.len().div_ceil(1024),
+            idx.stats.files
+        );
         if let Some(png) = &args.png {
             terrain::render_png(&svg, png).map_err(anyhow::Error::msg)?;
             println!("wrote {}", png.display());

@@ -171,9 +171,6 @@ impl GitHub {
             .base_uri(api_url.trim_end_matches('/'))
             .map_err(|e| ApiError::Config(format!("GITHUB_API_URL `{api_url}` is not a URL: {e}")))?
             .personal_token(token.expose().to_string())
-                HeaderName::from_static("x-github-api-version"),
-                "2022-11-28".into(),
-            )
             .set_connect_timeout(Some(std::time::Duration::from_secs(20)))
             .set_read_timeout(Some(std::time::Duration::from_secs(60)))
             .build()

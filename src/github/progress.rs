@@ -15,12 +15,14 @@ pub const MARKER: &str = "<!-- octagit-progress -->";
 
 /// Stages shown before they start, so the checklist reads as a plan.
 pub const PLANNED: &[(&str, &str)] = &[
+    ("task", "Read the issue"),
     ("index", "Index the repository"),
     ("audit", "Audit the models"),
     ("baseline", "Run the tests before any edit"),
     ("agent", "Work on the fix"),
     ("gate", "Run the tests again"),
     ("publish", "Push and open the pull request"),
+    ("report", "Write the reports"),
 ];
 
 fn label(stage: &str) -> String {
@@ -62,9 +64,16 @@ fn checklist(record: &RunRecord, current: Option<&str>) -> String {
         shown.push(cur.to_ascii_lowercase());
     }
     if record.status == RunStatus::Running {
+        // Without an explicit current stage, the first one not yet done is the one running.
+        let mut next_running = current.is_none();
         for (key, l) in PLANNED {
             if !shown.iter().any(|s| s == key) {
-                lines.push(format!("- [ ] {l}"));
+                if next_running {
+                    lines.push(format!("- [ ] **{l}**: running…"));
+                    next_running = false;
+                } else {
+                    lines.push(format!("- [ ] {l}"));
+                }
             }
         }
     }
@@ -219,7 +228,9 @@ pub struct ProgressSender {
 impl crate::pipeline::ProgressSink for ProgressSender {
     fn stage(&mut self, record: &RunRecord, _ended: &str) {
         // Called when a stage has ended: the record shows it done, the plan shows the rest.
-        let _ = self.tx.send(render_running(record, None, self.run_url.as_deref()));
+        let _ = self
+            .tx
+            .send(render_running(record, None, self.run_url.as_deref()));
     }
 }
 
@@ -254,6 +265,24 @@ mod tests {
         assert!(s.contains("- [ ] **Audit the models**: running…"), "{s}");
         assert!(s.contains("- [ ] Push and open the pull request"), "{s}");
         assert!(s.contains("actions/runs/1"));
+    }
+
+    #[test]
+    fn without_a_current_stage_the_next_planned_one_is_running() {
+        let mut r = record();
+        r.stages.insert(
+            0,
+            StageRecord {
+                name: "task".into(),
+                status: StageStatus::Ok,
+                duration_ms: 3,
+                note: None,
+            },
+        );
+        let s = render_running(&r, None, None);
+        assert!(s.contains("- [x] Read the issue (0.0 s)"), "{s}");
+        assert!(s.contains("- [ ] **Audit the models**: running…"), "{s}");
+        assert_eq!(s.matches("running…").count(), 1, "{s}");
     }
 
     #[test]

@@ -38,7 +38,10 @@ impl TagCache {
     /// ever a speed-up).
     pub fn load(dir: Option<&Path>) -> TagCache {
         let Some(dir) = dir else {
-            return TagCache { path: None, entries: HashMap::new() };
+            return TagCache {
+                path: None,
+                entries: HashMap::new(),
+            };
         };
         let path = dir.join(FILE_NAME);
         let entries = std::fs::read(&path)
@@ -47,7 +50,10 @@ impl TagCache {
             .filter(|d| d.format == FORMAT)
             .map(|d| d.entries)
             .unwrap_or_default();
-        TagCache { path: Some(path), entries }
+        TagCache {
+            path: Some(path),
+            entries,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -63,11 +69,16 @@ impl TagCache {
     /// torn cache.
     pub fn store(&mut self, entries: HashMap<String, Tagged>) -> std::io::Result<()> {
         self.entries = entries;
-        let Some(path) = &self.path else { return Ok(()) };
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        let doc = OnDisk { format: FORMAT, entries: std::mem::take(&mut self.entries) };
+        let doc = OnDisk {
+            format: FORMAT,
+            entries: std::mem::take(&mut self.entries),
+        };
         let res = serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &doc);
         self.entries = doc.entries;
         res.map_err(std::io::Error::other)?;

@@ -97,20 +97,34 @@ impl ContextGraph {
             .refs
             .edges
             .iter()
-            .map(|e| GraphEdge { source: e.from, target: e.to, weight: (e.weight * 1000.0).round() / 1000.0 })
+            .map(|e| GraphEdge {
+                source: e.from,
+                target: e.to,
+                weight: (e.weight * 1000.0).round() / 1000.0,
+            })
             .collect();
         if edges.len() > MAX_EDGES {
             edges.sort_by(|a, b| b.weight.total_cmp(&a.weight));
             edges.truncate(MAX_EDGES);
             edges.sort_by_key(|e| (e.source, e.target));
         }
-        let mut g = ContextGraph { version: 1, nodes, edges, by_path: HashMap::new() };
+        let mut g = ContextGraph {
+            version: 1,
+            nodes,
+            edges,
+            by_path: HashMap::new(),
+        };
         g.reindex();
         g
     }
 
     fn reindex(&mut self) {
-        self.by_path = self.nodes.iter().enumerate().map(|(i, n)| (n.path.clone(), i)).collect();
+        self.by_path = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.path.clone(), i))
+            .collect();
     }
 
     fn raise(&mut self, path: &str, status: NodeStatus) {
@@ -148,6 +162,10 @@ impl ContextGraph {
         self.raise(path, NodeStatus::Edited);
     }
 
+    pub fn node(&self, path: &str) -> Option<&GraphNode> {
+        self.by_path.get(path).map(|i| &self.nodes[*i])
+    }
+
     pub fn status(&self, path: &str) -> Option<NodeStatus> {
         self.by_path.get(path).map(|i| self.nodes[*i].status)
     }
@@ -161,17 +179,25 @@ impl ContextGraph {
         };
         std::fs::create_dir_all(dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), self).map_err(std::io::Error::other)?;
+        serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), self)
+            .map_err(std::io::Error::other)?;
         tmp.as_file_mut().flush()?;
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(())
     }
 
     pub fn read(path: &Path) -> Result<Self, String> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| format!("cannot read the context graph {}: {e}; check the path", path.display()))?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            format!(
+                "cannot read the context graph {}: {e}; check the path",
+                path.display()
+            )
+        })?;
         let mut g: ContextGraph = serde_json::from_slice(&bytes).map_err(|e| {
-            format!("{} is not a context graph ({e}); pass the context-graph.json a run wrote", path.display())
+            format!(
+                "{} is not a context graph ({e}); pass the context-graph.json a run wrote",
+                path.display()
+            )
         })?;
         g.reindex();
         Ok(g)

@@ -34,7 +34,11 @@ pub struct IndexOptions {
 
 impl Default for IndexOptions {
     fn default() -> Self {
-        IndexOptions { max_file_bytes: 1024 * 1024, cache_dir: None, threads: None }
+        IndexOptions {
+            max_file_bytes: 1024 * 1024,
+            cache_dir: None,
+            threads: None,
+        }
     }
 }
 
@@ -126,13 +130,20 @@ pub struct Index {
 impl Index {
     /// The index of the file at `path`, if indexed.
     pub fn position(&self, path: &str) -> Option<usize> {
-        self.files.binary_search_by(|f| f.path.as_str().cmp(path)).ok()
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
     }
 }
 
 enum Outcome {
     Skipped(&'static str),
-    Kept { entry: FileEntry, terms: Vec<(u32, u32)>, cache: Option<(String, tags::Tagged)>, hit: bool },
+    Kept {
+        entry: Box<FileEntry>,
+        terms: Vec<(u32, u32)>,
+        cache: Option<(String, tags::Tagged)>,
+        hit: bool,
+    },
 }
 
 /// Index the repository at `repo`.
@@ -141,7 +152,12 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
     let (candidates, skipped_paths) = walk::walk(repo, opts.max_file_bytes)?;
     let cache = cache::TagCache::load(opts.cache_dir.as_deref());
 
-    let work = || -> Vec<Outcome> { candidates.par_iter().map(|c| index_one(c, &cache)).collect() };
+    let work = || -> Vec<Outcome> {
+        candidates
+            .par_iter()
+            .map(|c| index_one(c, &cache))
+            .collect()
+    };
     let outcomes = match opts.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -160,8 +176,15 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
     let mut fresh_cache = HashMap::new();
     for o in outcomes {
         match o {
-            Outcome::Skipped(reason) => *stats.skipped_reasons.entry(reason.to_string()).or_default() += 1,
-            Outcome::Kept { entry, terms: t, cache: c, hit } => {
+            Outcome::Skipped(reason) => {
+                *stats.skipped_reasons.entry(reason.to_string()).or_default() += 1
+            }
+            Outcome::Kept {
+                entry,
+                terms: t,
+                cache: c,
+                hit,
+            } => {
                 if entry.lang.is_some() {
                     if hit {
                         stats.cached += 1;
@@ -173,7 +196,7 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
                 if let Some((k, v)) = c {
                     fresh_cache.insert(k, v);
                 }
-                files.push(entry);
+                files.push(*entry);
                 terms.push(t);
             }
         }
@@ -192,7 +215,13 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
     stats.skipped = stats.skipped_reasons.values().sum();
     let refs = RefGraph::build(&files);
     stats.duration_ms = started.elapsed().as_millis() as u64;
-    Ok(Index { root: repo.to_path_buf(), files, stats, refs, terms })
+    Ok(Index {
+        root: repo.to_path_buf(),
+        files,
+        stats,
+        refs,
+        terms,
+    })
 }
 
 fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
@@ -207,7 +236,8 @@ fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
     }
     let lang = tags::lang_for_path(&c.rel);
     let kind = walk::classify(&c.rel, lang.is_some());
-    let lines = bytes.iter().filter(|b| **b == b'\n').count() + usize::from(!bytes.ends_with(b"\n") && !bytes.is_empty());
+    let lines = bytes.iter().filter(|b| **b == b'\n').count()
+        + usize::from(!bytes.ends_with(b"\n") && !bytes.is_empty());
     let (tagged, cache_entry, hit) = match lang {
         Some(l) => {
             let key = cache::key(&bytes, l.name);
@@ -235,7 +265,12 @@ fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
         definitions: tagged.definitions,
         references: tagged.references,
     };
-    Outcome::Kept { entry, terms, cache: cache_entry, hit }
+    Outcome::Kept {
+        entry: Box::new(entry),
+        terms,
+        cache: cache_entry,
+        hit,
+    }
 }
 
 /// The per-user cache directory for one repository's index:

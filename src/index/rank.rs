@@ -27,18 +27,153 @@ const SYMBOL_WEIGHT: u32 = 2;
 // ---------------------------------------------------------------- tokenizing
 
 const STOPWORDS: &[&str] = &[
-    "the", "and", "for", "not", "but", "with", "this", "that", "from", "are", "was", "were", "has", "have",
-    "had", "its", "into", "when", "then", "than", "there", "which", "what", "who", "how", "why", "can",
-    "should", "would", "could", "will", "does", "did", "doing", "been", "being", "also", "only", "just",
-    "some", "any", "all", "our", "your", "their", "his", "her", "you", "they", "them", "these", "those",
-    "use", "used", "using", "get", "set", "new", "one", "two", "out", "about", "like", "more", "most",
-    "other", "such", "each", "very", "here", "where", "while", "after", "before", "because", "same",
-    "self", "def", "return", "import", "class", "none", "true", "false", "null", "nil", "let", "pub", "mut",
-    "var", "const", "function", "else", "elif", "try", "except", "raise", "pass", "lambda", "int", "str",
-    "string", "void", "static", "public", "private", "protected", "struct", "impl", "use", "crate", "super",
-    "package", "end", "begin", "this", "an", "is", "it", "in", "on", "of", "to", "be", "as", "at", "by",
-    "or", "if", "we", "so", "no", "do", "fn", "file", "line", "issue", "bug", "error", "expected",
-    "actual", "should", "http", "https", "www", "com", "github",
+    "the",
+    "and",
+    "for",
+    "not",
+    "but",
+    "with",
+    "this",
+    "that",
+    "from",
+    "are",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "its",
+    "into",
+    "when",
+    "then",
+    "than",
+    "there",
+    "which",
+    "what",
+    "who",
+    "how",
+    "why",
+    "can",
+    "should",
+    "would",
+    "could",
+    "will",
+    "does",
+    "did",
+    "doing",
+    "been",
+    "being",
+    "also",
+    "only",
+    "just",
+    "some",
+    "any",
+    "all",
+    "our",
+    "your",
+    "their",
+    "his",
+    "her",
+    "you",
+    "they",
+    "them",
+    "these",
+    "those",
+    "use",
+    "used",
+    "using",
+    "get",
+    "set",
+    "new",
+    "one",
+    "two",
+    "out",
+    "about",
+    "like",
+    "more",
+    "most",
+    "other",
+    "such",
+    "each",
+    "very",
+    "here",
+    "where",
+    "while",
+    "after",
+    "before",
+    "because",
+    "same",
+    "self",
+    "def",
+    "return",
+    "import",
+    "class",
+    "none",
+    "true",
+    "false",
+    "null",
+    "nil",
+    "let",
+    "pub",
+    "mut",
+    "var",
+    "const",
+    "function",
+    "else",
+    "elif",
+    "try",
+    "except",
+    "raise",
+    "pass",
+    "lambda",
+    "int",
+    "str",
+    "string",
+    "void",
+    "static",
+    "public",
+    "private",
+    "protected",
+    "struct",
+    "impl",
+    "use",
+    "crate",
+    "super",
+    "package",
+    "end",
+    "begin",
+    "this",
+    "an",
+    "is",
+    "it",
+    "in",
+    "on",
+    "of",
+    "to",
+    "be",
+    "as",
+    "at",
+    "by",
+    "or",
+    "if",
+    "we",
+    "so",
+    "no",
+    "do",
+    "fn",
+    "file",
+    "line",
+    "issue",
+    "bug",
+    "error",
+    "expected",
+    "actual",
+    "should",
+    "http",
+    "https",
+    "www",
+    "com",
+    "github",
 ];
 
 fn stopwords() -> &'static HashSet<&'static str> {
@@ -46,64 +181,99 @@ fn stopwords() -> &'static HashSet<&'static str> {
     S.get_or_init(|| STOPWORDS.iter().copied().collect())
 }
 
-fn hash_term(t: &str) -> u32 {
+/// Stop words by hash, sorted: the tokenizer checks hashes it computes anyway.
+fn stop_hashes() -> &'static [u32] {
+    static S: OnceLock<Vec<u32>> = OnceLock::new();
+    S.get_or_init(|| {
+        let mut v: Vec<u32> = STOPWORDS.iter().map(|w| hash_term(w.as_bytes())).collect();
+        v.sort_unstable();
+        v
+    })
+}
+
+fn hash_term(t: &[u8]) -> u32 {
     // FNV-1a: a term's identity only needs to be stable within one run's index.
     let mut h: u32 = 0x811c_9dc5;
-    for b in t.bytes() {
+    for b in t {
         h ^= u32::from(b.to_ascii_lowercase());
         h = h.wrapping_mul(0x0100_0193);
     }
     h
 }
 
-/// Split an identifier into its words: `parseConfigFile` → parse, config, file;
-/// `HTTP_server2` → http, server2.
-fn split_ident(ident: &str, out: &mut Vec<String>) {
-    let chars: Vec<char> = ident.chars().collect();
-    let mut cur = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+/// Word ranges of an ASCII identifier: `parseConfigFile` → parse|Config|File;
+/// `HTTPServer_v2` → HTTP|Server|v2. Returns how many ranges were written.
+fn word_bounds(b: &[u8], out: &mut [(usize, usize); 16]) -> usize {
+    let mut n = 0;
+    let mut start: Option<usize> = None;
+    for i in 0..b.len() {
+        let c = b[i];
+        if c == b'_' {
+            if let Some(s) = start.take()
+                && n < out.len()
+            {
+                out[n] = (s, i);
+                n += 1;
             }
             continue;
         }
-        let boundary = c.is_uppercase()
+        let boundary = c.is_ascii_uppercase()
             && i > 0
-            && (chars[i - 1].is_lowercase()
-                || chars[i - 1].is_ascii_digit()
-                || (chars[i - 1].is_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_lowercase())));
-        if boundary && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+            && (b[i - 1].is_ascii_lowercase()
+                || b[i - 1].is_ascii_digit()
+                || (b[i - 1].is_ascii_uppercase()
+                    && b.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())));
+        if boundary
+            && let Some(s) = start.take()
+            && n < out.len()
+        {
+            out[n] = (s, i);
+            n += 1;
         }
-        cur.extend(c.to_lowercase());
+        if start.is_none() {
+            start = Some(i);
+        }
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    if let Some(s) = start
+        && n < out.len()
+    {
+        out[n] = (s, b.len());
+        n += 1;
     }
+    n
 }
 
-/// Call `f` with each term of `text`: every identifier (lower-cased) and, for compound
-/// identifiers, their words. Stop words, single letters and numbers are dropped.
-fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
-    let stop = stopwords();
-    let mut parts = Vec::new();
+/// Call `f` with each term of `text` (lower-cased) and its hash: every identifier and,
+/// for compound identifiers, their words. Stop words, single letters and numbers are
+/// dropped. Allocation-free: this runs over every byte of the repository.
+fn for_each_term(text: &str, mut f: impl FnMut(&str, u32)) {
+    let stop = stop_hashes();
+    let mut buf = [0u8; 64];
+    let mut bounds = [(0usize, 0usize); 16];
+    let mut emit = |t: &[u8], f: &mut dyn FnMut(&str, u32)| {
+        if t.len() < 2 || t.iter().all(u8::is_ascii_digit) {
+            return;
+        }
+        let h = hash_term(t);
+        if stop.binary_search(&h).is_ok() {
+            return;
+        }
+        // Identifiers are ASCII by construction.
+        f(std::str::from_utf8(t).unwrap_or_default(), h);
+    };
     for ident in identifiers(text) {
-        if ident.len() > 64 {
+        let b = ident.as_bytes();
+        if b.len() > buf.len() {
             continue;
         }
-        let lower = ident.to_ascii_lowercase();
-        let keep = |t: &str| t.len() >= 2 && !t.bytes().all(|b| b.is_ascii_digit()) && !stop.contains(t);
-        if keep(&lower) {
-            f(&lower);
+        for (d, c) in buf.iter_mut().zip(b) {
+            *d = c.to_ascii_lowercase();
         }
-        parts.clear();
-        split_ident(ident, &mut parts);
-        if parts.len() > 1 {
-            for p in &parts {
-                if keep(p) {
-                    f(p);
-                }
+        emit(&buf[..b.len()], &mut f);
+        let n = word_bounds(b, &mut bounds);
+        if n > 1 {
+            for &(s, e) in &bounds[..n] {
+                emit(&buf[s..e], &mut f);
             }
         }
     }
@@ -139,21 +309,35 @@ fn identifiers(text: &str) -> impl Iterator<Item = &str> {
 /// A file's hashed terms with counts, sorted by hash: content, path words (weighted) and
 /// defined symbol names (weighted).
 pub(crate) fn doc_terms(text: &str, path: &str, defs: &[Symbol]) -> Vec<(u32, u32)> {
-    let mut counts: HashMap<u32, u32> = HashMap::new();
-    for_each_term(text, |t| *counts.entry(hash_term(t)).or_default() += 1);
-    for_each_term(&path.replace(['/', '.', '-'], " "), |t| {
-        *counts.entry(hash_term(t)).or_default() += PATH_WEIGHT
+    // Sorting hashes and counting runs beats a hash map here (one pass per file, no
+    // rehashing); path and symbol words are pushed several times to weight them.
+    let mut all: Vec<u32> = Vec::with_capacity(text.len() / 6);
+    for_each_term(text, |_, h| all.push(h));
+    for_each_term(&path.replace(['/', '.', '-'], " "), |_, h| {
+        all.extend(std::iter::repeat_n(h, PATH_WEIGHT as usize))
     });
     for d in defs {
-        for_each_term(&d.name, |t| *counts.entry(hash_term(t)).or_default() += SYMBOL_WEIGHT);
+        for_each_term(&d.name, |_, h| {
+            all.extend(std::iter::repeat_n(h, SYMBOL_WEIGHT as usize))
+        });
     }
-    let mut v: Vec<(u32, u32)> = counts.into_iter().collect();
-    v.sort_unstable();
+    all.sort_unstable();
+    let mut v: Vec<(u32, u32)> = Vec::new();
+    for h in all {
+        match v.last_mut() {
+            Some((last, c)) if *last == h => *c += 1,
+            _ => v.push((h, 1)),
+        }
+    }
+    v.shrink_to_fit();
     v
 }
 
 fn tf(terms: &[(u32, u32)], h: u32) -> u32 {
-    terms.binary_search_by_key(&h, |(t, _)| *t).map(|i| terms[i].1).unwrap_or(0)
+    terms
+        .binary_search_by_key(&h, |(t, _)| *t)
+        .map(|i| terms[i].1)
+        .unwrap_or(0)
 }
 
 // ---------------------------------------------------------------- issue mentions
@@ -172,7 +356,10 @@ fn path_re() -> &'static Regex {
 fn frame_res() -> &'static [Regex; 2] {
     static R: OnceLock<[Regex; 2]> = OnceLock::new();
     R.get_or_init(|| {
-        [re(r#"File "([^"]+)", line (\d+)"#), re(r"((?:[A-Za-z]:)?[\w.\-/\\]*[\w\-]\.[A-Za-z][A-Za-z0-9]{0,7}):(\d+)(?::\d+)?")]
+        [
+            re(r#"File "([^"]+)", line (\d+)"#),
+            re(r"((?:[A-Za-z]:)?[\w.\-/\\]*[\w\-]\.[A-Za-z][A-Za-z0-9]{0,7}):(\d+)(?::\d+)?"),
+        ]
     })
 }
 
@@ -184,7 +371,8 @@ fn issue_identifiers(issue: &str) -> HashMap<String, bool> {
     static DOTTED: OnceLock<Regex> = OnceLock::new();
     let ticks = TICKS.get_or_init(|| re(r"`([^`\n]{1,200})`"));
     let call = CALL.get_or_init(|| re(r"([A-Za-z_][A-Za-z0-9_]*)\s*\("));
-    let dotted = DOTTED.get_or_init(|| re(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)+"));
+    let dotted =
+        DOTTED.get_or_init(|| re(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)+"));
     let mut out: HashMap<String, bool> = HashMap::new();
     let mut code = |s: &str| {
         for id in identifiers(s) {
@@ -206,7 +394,9 @@ fn issue_identifiers(issue: &str) -> HashMap<String, bool> {
     for id in identifiers(issue) {
         let compound = id.contains('_') && id.trim_matches('_').len() > 1
             || id.chars().skip(1).any(|c| c.is_uppercase()) && id.chars().any(|c| c.is_lowercase());
-        out.entry(id.to_string()).and_modify(|c| *c |= compound).or_insert(compound);
+        out.entry(id.to_string())
+            .and_modify(|c| *c |= compound)
+            .or_insert(compound);
     }
     out
 }
@@ -214,23 +404,32 @@ fn issue_identifiers(issue: &str) -> HashMap<String, bool> {
 /// `a/b.py` or `b.py` is a file; `Settings.merge` is a member access.
 fn looks_like_file(s: &str) -> bool {
     const EXTS: &[&str] = &[
-        "py", "pyi", "rs", "js", "jsx", "mjs", "ts", "tsx", "go", "java", "c", "h", "cc", "cpp", "hpp", "rb", "php",
-        "md", "txt", "json", "yaml", "yml", "toml", "cfg", "ini", "html", "css", "sh", "kt", "cs", "swift", "scala",
-        "lock", "xml", "sql", "rst",
+        "py", "pyi", "rs", "js", "jsx", "mjs", "ts", "tsx", "go", "java", "c", "h", "cc", "cpp",
+        "hpp", "rb", "php", "md", "txt", "json", "yaml", "yml", "toml", "cfg", "ini", "html",
+        "css", "sh", "kt", "cs", "swift", "scala", "lock", "xml", "sql", "rst",
     ];
     if s.contains("::") || s.contains("->") {
         return false;
     }
-    s.contains('/') || s.rsplit_once('.').is_some_and(|(_, e)| EXTS.contains(&e.to_ascii_lowercase().as_str()))
+    s.contains('/')
+        || s.rsplit_once('.')
+            .is_some_and(|(_, e)| EXTS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn components(p: &str) -> Vec<&str> {
-    p.split(['/', '\\']).filter(|s| !s.is_empty() && *s != ".").collect()
+    p.split(['/', '\\'])
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect()
 }
 
 /// Trailing path components `candidate` and `file` share.
 fn common_suffix(candidate: &[&str], file: &[&str]) -> usize {
-    candidate.iter().rev().zip(file.iter().rev()).take_while(|(a, b)| a == b).count()
+    candidate
+        .iter()
+        .rev()
+        .zip(file.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count()
 }
 
 #[derive(Default, Clone)]
@@ -266,8 +465,14 @@ pub fn rank(index: &Index, issue_text: &str) -> Vec<Ranked> {
         let cand = cand.trim_start_matches("a/").trim_start_matches("b/");
         let cc = components(cand);
         let Some(last) = cc.last() else { return };
-        let Some(hits) = by_name.get(last) else { return };
-        let best = hits.iter().map(|&i| common_suffix(&cc, &comps[i])).max().unwrap_or(0);
+        let Some(hits) = by_name.get(last) else {
+            return;
+        };
+        let best = hits
+            .iter()
+            .map(|&i| common_suffix(&cc, &comps[i]))
+            .max()
+            .unwrap_or(0);
         for &i in hits {
             let common = common_suffix(&cc, &comps[i]);
             if common < best || common == 0 {
@@ -275,7 +480,11 @@ pub fn rank(index: &Index, issue_text: &str) -> Vec<Ranked> {
             }
             let full = common == comps[i].len() || common == cc.len();
             let e = &mut ev[i];
-            let w = if full && common >= 2 { 10.0 } else { 6.0 / hits.len() as f64 };
+            let w = if full && common >= 2 {
+                10.0
+            } else {
+                6.0 / hits.len() as f64
+            };
             if !e.path_mentioned {
                 e.mention += w;
             }
@@ -288,15 +497,27 @@ pub fn rank(index: &Index, issue_text: &str) -> Vec<Ranked> {
             }
         }
     };
-    let frames: Vec<(String, usize)> = frame_res()
-        .iter()
-        .flat_map(|r| r.captures_iter(issue_text).map(|c| (c[1].to_string(), c[2].parse().unwrap_or(0))).collect::<Vec<_>>())
+    // Python prints the deepest frame last ("most recent call last"); Rust, Go, Java and
+    // JS print it first. The deepest frame is usually where the fix goes.
+    let [py, other] = frame_res();
+    let mut frames: Vec<(String, usize)> = py
+        .captures_iter(issue_text)
+        .map(|c| (c[1].to_string(), c[2].parse().unwrap_or(0)))
         .collect();
+    let mut rest: Vec<(String, usize)> = other
+        .captures_iter(issue_text)
+        .map(|c| (c[1].to_string(), c[2].parse().unwrap_or(0)))
+        .collect();
+    rest.reverse();
+    frames.extend(rest);
     let nframes = frames.len();
     for (k, (p, l)) in frames.iter().enumerate() {
-        // The deepest frame (last in Python's order) is usually where the fix goes.
-        let depth = (k + 1) as f64 / nframes as f64;
-        match_path(p, Some(*l), 2.0 * depth, &mut ev);
+        let depth = if nframes > 1 {
+            k as f64 / (nframes - 1) as f64
+        } else {
+            1.0
+        };
+        match_path(p, Some(*l), 4.0 * depth, &mut ev);
     }
     for m in path_re().find_iter(issue_text) {
         match_path(m.as_str(), None, 0.0, &mut ev);
@@ -352,10 +573,14 @@ pub fn rank(index: &Index, issue_text: &str) -> Vec<Ranked> {
 
     // BM25 over the issue's terms.
     let mut qterms: HashMap<u32, (String, u32)> = HashMap::new();
-    for_each_term(issue_text, |t| {
-        qterms.entry(hash_term(t)).or_insert_with(|| (t.to_string(), 0)).1 += 1;
+    for_each_term(issue_text, |t, h| {
+        qterms.entry(h).or_insert_with(|| (t.to_string(), 0)).1 += 1;
     });
-    let dl: Vec<f64> = index.terms.iter().map(|t| t.iter().map(|(_, c)| f64::from(*c)).sum()).collect();
+    let dl: Vec<f64> = index
+        .terms
+        .iter()
+        .map(|t| t.iter().map(|(_, c)| f64::from(*c)).sum())
+        .collect();
     let avgdl = (dl.iter().sum::<f64>() / n as f64).max(1.0);
     let mut bm25 = vec![0.0f64; n];
     let mut top_words: Vec<Vec<(f64, String)>> = vec![Vec::new(); n];
@@ -381,7 +606,11 @@ pub fn rank(index: &Index, issue_text: &str) -> Vec<Ranked> {
     // Evidence before propagation.
     let base: Vec<f64> = (0..n)
         .map(|i| {
-            let lex = if max_bm25 > 0.0 { 4.0 * bm25[i] / max_bm25 } else { 0.0 };
+            let lex = if max_bm25 > 0.0 {
+                4.0 * bm25[i] / max_bm25
+            } else {
+                0.0
+            };
             lex + ev[i].mention.min(25.0)
         })
         .collect();
@@ -393,7 +622,11 @@ pub fn rank(index: &Index, issue_text: &str) -> Vec<Ranked> {
     for i in 0..n {
         let f = &index.files[i];
         let e = &ev[i];
-        let prop = if max_pr > 0.0 { 2.0 * pr[i] / max_pr } else { 0.0 };
+        let prop = if max_pr > 0.0 {
+            2.0 * pr[i] / max_pr
+        } else {
+            0.0
+        };
         let mut score = base[i] + prop;
         let named = e.path_mentioned || !e.frame_lines.is_empty();
         score *= match f.kind {
@@ -407,9 +640,17 @@ pub fn rank(index: &Index, issue_text: &str) -> Vec<Ranked> {
         if score <= 1e-9 {
             continue;
         }
-        out.push(Ranked { path: f.path.clone(), score, reason: reason(e, &mut top_words[i], prop, f.kind) });
+        out.push(Ranked {
+            path: f.path.clone(),
+            score,
+            reason: reason(e, &mut top_words[i], prop, f.kind),
+        });
     }
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.path.cmp(&b.path)));
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.path.cmp(&b.path))
+    });
     for r in &mut out {
         r.score = (r.score * 1000.0).round() / 1000.0;
     }
@@ -430,7 +671,11 @@ fn reason(e: &Evidence, words: &mut [(f64, String)], prop: f64, kind: FileKind) 
         let mut v: Vec<&String> = v.iter().collect();
         v.sort();
         v.dedup();
-        v.iter().take(3).map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+        v.iter()
+            .take(3)
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     if !e.symbols.is_empty() {
         parts.push(format!("defines {} named in the issue", list(&e.symbols)));
@@ -507,17 +752,38 @@ mod tests {
 
     #[test]
     fn splits_identifiers() {
-        let mut v = Vec::new();
-        split_ident("parseConfigFile", &mut v);
-        assert_eq!(v, ["parse", "config", "file"]);
-        v.clear();
-        split_ident("HTTPServer_v2", &mut v);
-        assert_eq!(v, ["http", "server", "v2"]);
+        let words = |id: &str| {
+            let mut b = [(0, 0); 16];
+            let n = word_bounds(id.as_bytes(), &mut b);
+            b[..n]
+                .iter()
+                .map(|(s, e)| id[*s..*e].to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(words("parseConfigFile"), ["parse", "config", "file"]);
+        assert_eq!(words("HTTPServer_v2"), ["http", "server", "v2"]);
+        let mut terms = Vec::new();
+        for_each_term("let parse_config = the XMLParser(42);", |t, _| {
+            terms.push(t.to_string())
+        });
+        assert_eq!(
+            terms,
+            [
+                "parse_config",
+                "parse",
+                "config",
+                "httpserver",
+                "http",
+                "server"
+            ]
+        );
     }
 
     #[test]
     fn finds_code_identifiers_in_issue() {
-        let ids = issue_identifiers("Calling `load()` on Settings.merge breaks parse_config; the value is wrong");
+        let ids = issue_identifiers(
+            "Calling `load()` on Settings.merge breaks parse_config; the value is wrong",
+        );
         assert_eq!(ids.get("load"), Some(&true));
         assert_eq!(ids.get("merge"), Some(&true));
         assert_eq!(ids.get("parse_config"), Some(&true));
@@ -529,9 +795,16 @@ mod tests {
         let text = "Traceback:\n  File \"/usr/lib/app/core/db.py\", line 42, in run\nthread 'main' panicked at src/x.rs:12:5";
         let got: Vec<(String, String)> = frame_res()
             .iter()
-            .flat_map(|r| r.captures_iter(text).map(|c| (c[1].to_string(), c[2].to_string())).collect::<Vec<_>>())
+            .flat_map(|r| {
+                r.captures_iter(text)
+                    .map(|c| (c[1].to_string(), c[2].to_string()))
+                    .collect::<Vec<_>>()
+            })
             .collect();
-        assert!(got.contains(&("/usr/lib/app/core/db.py".into(), "42".into())), "{got:?}");
+        assert!(
+            got.contains(&("/usr/lib/app/core/db.py".into(), "42".into())),
+            "{got:?}"
+        );
         assert!(got.contains(&("src/x.rs".into(), "12".into())), "{got:?}");
     }
 }

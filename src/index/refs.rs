@@ -43,7 +43,9 @@ impl RefGraph {
         let mut weights: HashMap<(usize, usize), f64> = HashMap::new();
         for (i, f) in files.iter().enumerate() {
             for r in &f.references {
-                let Some(defs) = defined_in.get(r) else { continue };
+                let Some(defs) = defined_in.get(r) else {
+                    continue;
+                };
                 referenced_by.entry(r.clone()).or_default().push(i);
                 if defs.len() > MAX_DEFINERS || r.len() < 3 {
                     continue;
@@ -56,9 +58,15 @@ impl RefGraph {
                 }
             }
         }
-        let mut edges: Vec<Edge> =
-            weights.into_iter().map(|((from, to), weight)| Edge { from, to, weight }).collect();
-        edges.sort_by(|a, b| (a.from, a.to).cmp(&(b.from, b.to)));
-        RefGraph { defined_in, referenced_by, edges }
+        let mut edges: Vec<Edge> = weights
+            .into_iter()
+            .map(|((from, to), weight)| Edge { from, to, weight })
+            .collect();
+        edges.sort_by_key(|e| (e.from, e.to));
+        RefGraph {
+            defined_in,
+            referenced_by,
+            edges,
+        }
     }
 }

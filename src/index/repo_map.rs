@@ -14,7 +14,9 @@ pub fn repo_map(index: &Index, ranked: &[Ranked], budget_tokens: usize) -> Strin
     let mut out = String::new();
     let mut used = 0usize;
     for r in ranked {
-        let Some(i) = index.position(&r.path) else { continue };
+        let Some(i) = index.position(&r.path) else {
+            continue;
+        };
         let f = &index.files[i];
         let header = format!("{} ({} lines; {})\n", f.path, f.lines, r.reason);
         let header_cost = tokens::count(&header);
@@ -36,7 +38,10 @@ pub fn repo_map(index: &Index, ranked: &[Ranked], budget_tokens: usize) -> Strin
             cost += c;
         }
         if complete && f.definitions.len() > shown {
-            let more = format!("      │ … {} more definitions\n", f.definitions.len() - shown);
+            let more = format!(
+                "      │ … {} more definitions\n",
+                f.definitions.len() - shown
+            );
             let c = tokens::count(&more);
             if used + cost + c <= budget_tokens {
                 block.push_str(&more);

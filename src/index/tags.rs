@@ -120,7 +120,11 @@ fn languages() -> &'static [Lang] {
         #[allow(unused_mut)]
         let mut specs: Vec<(&'static str, Language, String)> = Vec::new();
         #[cfg(feature = "lang-rust")]
-        specs.push(("rust", tree_sitter_rust::LANGUAGE.into(), tree_sitter_rust::TAGS_QUERY.into()));
+        specs.push((
+            "rust",
+            tree_sitter_rust::LANGUAGE.into(),
+            tree_sitter_rust::TAGS_QUERY.into(),
+        ));
         #[cfg(feature = "lang-python")]
         specs.push((
             "python",
@@ -142,40 +146,71 @@ fn languages() -> &'static [Lang] {
                 tree_sitter_javascript::TAGS_QUERY,
                 tree_sitter_typescript::TAGS_QUERY
             );
-            specs.push(("typescript", tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(), q.clone()));
+            specs.push((
+                "typescript",
+                tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+                q.clone(),
+            ));
             specs.push(("tsx", tree_sitter_typescript::LANGUAGE_TSX.into(), q));
         }
         #[cfg(feature = "lang-go")]
-        specs.push(("go", tree_sitter_go::LANGUAGE.into(), tree_sitter_go::TAGS_QUERY.into()));
+        specs.push((
+            "go",
+            tree_sitter_go::LANGUAGE.into(),
+            tree_sitter_go::TAGS_QUERY.into(),
+        ));
         #[cfg(feature = "lang-java")]
-        specs.push(("java", tree_sitter_java::LANGUAGE.into(), tree_sitter_java::TAGS_QUERY.into()));
+        specs.push((
+            "java",
+            tree_sitter_java::LANGUAGE.into(),
+            tree_sitter_java::TAGS_QUERY.into(),
+        ));
         #[cfg(feature = "lang-c")]
-        specs.push(("c", tree_sitter_c::LANGUAGE.into(), tree_sitter_c::TAGS_QUERY.into()));
+        specs.push((
+            "c",
+            tree_sitter_c::LANGUAGE.into(),
+            tree_sitter_c::TAGS_QUERY.into(),
+        ));
         #[cfg(feature = "lang-cpp")]
-        specs.push(("cpp", tree_sitter_cpp::LANGUAGE.into(), tree_sitter_cpp::TAGS_QUERY.into()));
+        specs.push((
+            "cpp",
+            tree_sitter_cpp::LANGUAGE.into(),
+            tree_sitter_cpp::TAGS_QUERY.into(),
+        ));
         #[cfg(feature = "lang-ruby")]
-        specs.push(("ruby", tree_sitter_ruby::LANGUAGE.into(), tree_sitter_ruby::TAGS_QUERY.into()));
+        specs.push((
+            "ruby",
+            tree_sitter_ruby::LANGUAGE.into(),
+            tree_sitter_ruby::TAGS_QUERY.into(),
+        ));
         #[cfg(feature = "lang-php")]
-        specs.push(("php", tree_sitter_php::LANGUAGE_PHP.into(), tree_sitter_php::TAGS_QUERY.into()));
+        specs.push((
+            "php",
+            tree_sitter_php::LANGUAGE_PHP.into(),
+            tree_sitter_php::TAGS_QUERY.into(),
+        ));
 
         specs
             .into_iter()
-            .filter_map(|(name, language, query)| match Lang::new(name, language, &query) {
-                Ok(l) => Some(l),
-                Err(e) => {
-                    // A grammar/query mismatch is a build defect; the index still works for
-                    // the other languages.
-                    tracing::warn!("tags query for {name} does not compile: {e}");
-                    None
-                }
-            })
+            .filter_map(
+                |(name, language, query)| match Lang::new(name, language, &query) {
+                    Ok(l) => Some(l),
+                    Err(e) => {
+                        // A grammar/query mismatch is a build defect; the index still works for
+                        // the other languages.
+                        tracing::warn!("tags query for {name} does not compile: {e}");
+                        None
+                    }
+                },
+            )
             .collect()
     })
 }
 
 impl Lang {
     fn new(name: &'static str, language: Language, query: &str) -> Result<Lang, String> {
-        let config = TagsConfiguration::new(language.clone(), query, "").map_err(|e| e.to_string())?;
+        let config =
+            TagsConfiguration::new(language.clone(), query, "").map_err(|e| e.to_string())?;
         let mut branching = vec![false; language.node_kind_count()];
         for kind in BRANCH_KINDS {
             let id = language.id_for_node_kind(kind, true);
@@ -199,7 +234,12 @@ impl Lang {
                 }
             })
             .collect();
-        Ok(Lang { name, config, branching, roles })
+        Ok(Lang {
+            name,
+            config,
+            branching,
+            roles,
+        })
     }
 
     /// Parse `source` once; collect tags and count branching nodes.
@@ -248,7 +288,9 @@ impl Lang {
                 for cap in m.captures() {
                     match &self.roles[cap.index as usize] {
                         Role::Name => name_node = Some(cap.node),
-                        r @ (Role::Definition(_) | Role::Reference(_)) => role = Some((r, cap.node)),
+                        r @ (Role::Definition(_) | Role::Reference(_)) => {
+                            role = Some((r, cap.node))
+                        }
                         Role::Other => {}
                     }
                 }
@@ -274,10 +316,8 @@ impl Lang {
                             signature: signature(source, node.start_byte()),
                         });
                     }
-                    Role::Reference(_) => {
-                        if !references.contains(name) {
-                            references.insert(name.to_string());
-                        }
+                    Role::Reference(_) if !references.contains(name) => {
+                        references.insert(name.to_string());
                     }
                     _ => {}
                 }
@@ -286,14 +326,24 @@ impl Lang {
         definitions.sort_by_key(|d| d.line);
         let mut references: Vec<String> = references.into_iter().collect();
         references.sort();
-        Tagged { definitions, references, complexity }
+        Tagged {
+            definitions,
+            references,
+            complexity,
+        }
     }
 }
 
 /// The definition's first line, trimmed and capped: enough to show a signature in the map.
 fn signature(source: &[u8], start: usize) -> String {
-    let line_start = source[..start].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let end = source[start..].iter().position(|b| *b == b'\n').map_or(source.len(), |i| start + i);
+    let line_start = source[..start]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = source[start..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(source.len(), |i| start + i);
     let text = String::from_utf8_lossy(&source[line_start..end]);
     let text = text.trim();
     let mut s: String = text.chars().take(160).collect();

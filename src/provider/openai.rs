@@ -211,6 +211,9 @@ pub async fn chat(client: &ModelClient, req: &ChatRequest) -> Result<ChatRespons
     finish(client, answer)
 }
 
+// ProviderError is the shared contract type (its RateLimits snapshot makes it large);
+// it is returned once per model call, so boxing it would buy nothing.
+#[allow(clippy::result_large_err)]
 fn finish(client: &ModelClient, answer: WireAnswer) -> Result<ChatResponse, ProviderError> {
     if !(200..300).contains(&answer.status) {
         return Err(super::http_error(&answer));

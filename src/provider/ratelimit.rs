@@ -116,7 +116,10 @@ pub fn go_duration_ms(v: &str) -> Option<u64> {
         rest = &rest[unit_len..];
         total_ns += n * scale;
     }
-    Some((total_ns / 1e6).ceil() as u64)
+    // Round to whole nanoseconds first: `59.999 * 1e9` is a hair off in binary, and a
+    // plain ceil would turn that hair into a whole extra millisecond.
+    let ns = total_ns.round() as u64;
+    Some(ns.div_ceil(1_000_000))
 }
 
 /// Milliseconds from `now` until an RFC 3339 instant (0 when it is already past).
@@ -193,6 +196,24 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(go_duration_ms(text), want, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn go_durations_round_trip(h in 0u64..48, m in 0u64..60, s in 0u64..60, ms in 0u64..1000) {
+            let total = ((h * 60 + m) * 60 + s) * 1000 + ms;
+            let text = if h > 0 {
+                format!("{h}h{m}m{s}.{ms:03}s")
+            } else if m > 0 {
+                format!("{m}m{s}.{ms:03}s")
+            } else if s > 0 {
+                format!("{s}.{ms:03}s")
+            } else {
+                format!("{ms}ms")
+            };
+            proptest::prop_assert_eq!(go_duration_ms(&text), Some(total), "{}", text);
         }
     }
 

@@ -102,6 +102,23 @@ pub(crate) fn first_line(text: &str, max: usize) -> String {
     clip_chars(line, max)
 }
 
+/// One line for a table: the message of a JSON error body (OpenAI, Anthropic and OpenRouter
+/// all put it at `error.message`), else the first line of the text.
+pub(crate) fn error_line(text: &str, max: usize) -> String {
+    let t = text.trim();
+    if t.starts_with('{')
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(t)
+        && let Some(m) = v
+            .pointer("/error/message")
+            .or_else(|| v.get("message"))
+            .and_then(|m| m.as_str())
+        && !m.trim().is_empty()
+    {
+        return first_line(m, max);
+    }
+    first_line(t, max)
+}
+
 pub(crate) fn clip_chars(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
@@ -173,5 +190,13 @@ mod tests {
         assert!(head_bytes(s, 3).len() <= 3);
         assert!(tail_bytes(s, 3).len() <= 3);
         assert_eq!(clip_chars("abcdef", 4), "abc…");
+        assert_eq!(
+            error_line(
+                r#"{"type":"error","error":{"type":"x","message":"invalid x-api-key"}}"#,
+                80
+            ),
+            "invalid x-api-key"
+        );
+        assert_eq!(error_line("plain\nsecond", 80), "plain");
     }
 }

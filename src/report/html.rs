@@ -54,11 +54,13 @@ fn clipped(text: &str, max: usize) -> String {
 
 pub(super) fn render(record: &RunRecord, artefacts: &RunArtefacts) -> String {
     let advice = super::advice(record);
-    let (icon, word) = super::summary::status_word(record);
-    let tone = match record.status {
-        RunStatus::Success => "ok",
-        RunStatus::Failed => "bad",
-        RunStatus::Skipped | RunStatus::Running => "warn",
+    let (_, word) = super::summary::status_word(record);
+    // Plain glyphs, not emoji: they render with any text font, emoji fonts are not a given.
+    let (tone, icon) = match record.status {
+        RunStatus::Success => ("ok", "✓"),
+        RunStatus::Failed => ("bad", "✗"),
+        RunStatus::Skipped => ("warn", "–"),
+        RunStatus::Running => ("warn", "…"),
     };
     let t = &record.task;
     let title_text = match t.issue_number {
@@ -160,14 +162,18 @@ pub(super) fn render(record: &RunRecord, artefacts: &RunArtefacts) -> String {
             "What happened"
         }
     );
-    let _ = writeln!(h, "<p class=\"headline\">{}</p>", esc(&advice.headline));
+    let _ = writeln!(
+        h,
+        "<p class=\"headline\">{}</p>",
+        inline_code(&advice.headline)
+    );
     for para in advice
         .body
         .split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let _ = writeln!(h, "<p>{}</p>", esc(para));
+        let _ = writeln!(h, "<p>{}</p>", inline_code(para));
     }
     let _ = writeln!(
         h,
@@ -220,7 +226,13 @@ pub(super) fn render(record: &RunRecord, artefacts: &RunArtefacts) -> String {
     redact(&h)
 }
 
-/// Text with `code` spans kept as `<code>`, everything escaped.
+/// A model slug that may break after each `/` and nowhere else.
+fn slug_html(slug: &str) -> String {
+    esc(slug).replace('/', "/<wbr>")
+}
+
+/// Text with `code` spans kept as `<code>` and https links made clickable, everything
+/// else escaped.
 fn inline_code(text: &str) -> String {
     text.split('`')
         .enumerate()
@@ -228,10 +240,31 @@ fn inline_code(text: &str) -> String {
             if i % 2 == 1 {
                 format!("<code>{}</code>", esc(piece))
             } else {
-                esc(piece)
+                linkify(&esc(piece))
             }
         })
         .collect()
+}
+
+/// Turn `https://…` in already escaped text into links (trailing punctuation stays text).
+fn linkify(escaped: &str) -> String {
+    static URL: OnceLock<Regex> = OnceLock::new();
+    let re = URL.get_or_init(|| Regex::new(r#"https://[^\s<>"']+"#).expect("static regex"));
+    let mut out = String::with_capacity(escaped.len());
+    let mut last = 0;
+    for m in re.find_iter(escaped) {
+        let url = m
+            .as_str()
+            .trim_end_matches(['.', ',', ';', ':', ')', '!', '?']);
+        out.push_str(&escaped[last..m.start()]);
+        let _ = write!(
+            out,
+            "<a href=\"{url}\" rel=\"noopener noreferrer\">{url}</a>"
+        );
+        last = m.start() + url.len();
+    }
+    out.push_str(&escaped[last..]);
+    out
 }
 
 fn publish(h: &mut String, record: &RunRecord) {
@@ -385,10 +418,16 @@ fn diff_html(diff: &str) -> String {
         } else {
             ""
         };
-        if cls.is_empty() {
-            let _ = writeln!(out, "<span>{}</span>", esc(line));
+        // Block spans make the lines; an empty line still needs content to take up height.
+        let text = if line.is_empty() {
+            " ".to_string()
         } else {
-            let _ = writeln!(out, "<span class=\"{cls}\">{}</span>", esc(line));
+            esc(line)
+        };
+        if cls.is_empty() {
+            let _ = write!(out, "<span>{text}</span>");
+        } else {
+            let _ = write!(out, "<span class=\"{cls}\">{text}</span>");
         }
     }
     out
@@ -445,7 +484,7 @@ fn hop_cell(hop: &HopAttempt) -> String {
             "<span class=\"pill bad\">{}{}</span> {}",
             esc(c.as_str()),
             hop.status.map(|s| format!(" {s}")).unwrap_or_default(),
-            esc(&fmt::first_line(hop.error.as_deref().unwrap_or(""), 140))
+            esc(&fmt::error_line(hop.error.as_deref().unwrap_or(""), 160))
         ),
     }
 }
@@ -460,10 +499,10 @@ fn hops(h: &mut String, record: &RunRecord) {
         for hop in &record.hops {
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"model\"><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                 esc(&fmt::clock(hop.at)),
                 hop.hop,
-                esc(&hop.model),
+                slug_html(&hop.model),
                 hop_cell(hop),
                 esc(&fmt::ms(hop.latency_ms)),
                 esc(&fmt::tokens(hop.tokens_in)),
@@ -529,7 +568,15 @@ fn audit(h: &mut String, record: &RunRecord) {
         );
     }
     if !au.candidates.is_empty() {
-        h.push_str("<div class=\"scroll\"><table><thead><tr><th>Model</th><th>Usable</th><th class=\"num\">$/Mtok in / out</th><th>Price source</th><th class=\"num\">TPM left / limit</th><th class=\"num\">Context</th><th>Fits</th><th>Tools</th><th class=\"num\">Est. cost</th><th>Note</th></tr></thead><tbody>");
+        h.push_str("<div class=\"scroll\"><table><thead><tr><th>Model</th><th>Usable</th><th class=\"num\">$/Mtok in / out</th><th>Price source</th><th class=\"num\">TPM left / limit</th><th class=\"num\">Context</th><th>Fits</th><th>Tools</th><th class=\"num\">Est. cost</th>");
+        let notes = au
+            .candidates
+            .iter()
+            .any(|c| c.class.is_some() || c.reason.is_some());
+        if notes {
+            h.push_str("<th>Note</th>");
+        }
+        h.push_str("</tr></thead><tbody>");
         for c in &au.candidates {
             let (cls, usable) = if c.viable {
                 ("ok", "yes")
@@ -562,8 +609,8 @@ fn audit(h: &mut String, record: &RunRecord) {
             };
             let _ = write!(
                 h,
-                "<tr><td><code>{}</code></td><td><span class=\"pill {cls}\">{usable}</span></td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"note\">{note}</td></tr>",
-                esc(&c.slug),
+                "<tr><td class=\"model\"><code>{}</code></td><td><span class=\"pill {cls}\">{usable}</span></td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}</tr>",
+                slug_html(&c.slug),
                 esc(&price),
                 super::summary::price_source(c.price_source),
                 esc(&tpm),
@@ -571,6 +618,11 @@ fn audit(h: &mut String, record: &RunRecord) {
                 yn(c.fits),
                 yn(c.supports_tools),
                 c.est_run_cost_usd.map(fmt::cost).unwrap_or_default(),
+                if notes {
+                    format!("<td class=\"reason\">{note}</td>")
+                } else {
+                    String::new()
+                },
             );
         }
         h.push_str("</tbody></table></div>");
@@ -773,6 +825,7 @@ html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 main{max-width:1040px;margin:0 auto;padding:16px 12px 40px}
 h1{font-size:1.45rem;line-height:1.3;margin:.2rem 0 .6rem;overflow-wrap:anywhere}
+h1 a{color:inherit;text-decoration-thickness:1px;text-underline-offset:3px}
 h2{font-size:1.1rem;margin:0 0 .7rem}
 a{color:var(--accent)}
 code,pre{font:13px/1.45 ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace}
@@ -810,8 +863,11 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
 thead th{font-size:.78rem;color:var(--muted);text-transform:uppercase;letter-spacing:.03em;white-space:nowrap}
 td.num,th.num{text-align:right;white-space:nowrap}
-td.note{min-width:14rem}
+td.reason:not(:empty){min-width:14rem}
+td.model{min-width:11rem}
+td.model code{overflow-wrap:normal}
 table.hops td:nth-child(4){min-width:16rem}
+table.hops td:last-child{white-space:nowrap}
 .pill{display:inline-block;border-radius:999px;padding:0 8px;font-size:.8rem;font-weight:600;white-space:nowrap}
 .pill.ok{background:var(--ok-bg);color:var(--ok)}.pill.bad{background:var(--bad-bg);color:var(--bad)}.pill.warn{background:var(--warn-bg);color:var(--warn)}
 .verdict.ok{color:var(--ok)}.verdict.bad{color:var(--bad)}
@@ -835,7 +891,7 @@ pre.heatmap{line-height:1.1}
 .pr a{font-weight:700;font-size:1.05rem}
 footer{color:var(--muted);font-size:.8rem;text-align:center;margin-top:24px}
 @media (max-width:600px){body{font-size:14px}main{padding:10px 8px 28px}.card,.banner{padding:12px}h1{font-size:1.2rem}
-.facts{grid-template-columns:repeat(2,minmax(0,1fr))}pre{font-size:12px}}
+.facts{grid-template-columns:repeat(2,minmax(0,1fr))}pre{font-size:12px}.advice .headline{font-size:1.02rem}}
 "#;
 
 #[cfg(test)]
@@ -865,5 +921,10 @@ mod tests {
                 .starts_with("<a href=\"https://github.com/o/r/pull/1\"")
         );
         assert_eq!(inline_code("set `a<b` now"), "set <code>a&lt;b</code> now");
+        assert_eq!(
+            inline_code("Review https://github.com/o/r/pull/1, then"),
+            "Review <a href=\"https://github.com/o/r/pull/1\" rel=\"noopener noreferrer\">https://github.com/o/r/pull/1</a>, then"
+        );
+        assert_eq!(linkify("x javascript:alert(1)"), "x javascript:alert(1)");
     }
 }

@@ -85,36 +85,45 @@ impl Part {
     }
 }
 
-/// Slack left under the limit for the "shortened" notes that appear once a part is cut.
-const SLACK: usize = 4 * 1024;
-
-/// Render with `render` and cut the largest part until the output fits in `limit` bytes.
-/// When nothing is left to cut, the rendered text itself is cut with a closing note.
+/// Render with `render` and, while the output is over `limit` bytes, cap the largest parts at
+/// a common size: every part above the cap is cut to it, the smaller ones stay whole. The cap
+/// is the largest (to within a few hundred bytes) that fits, found by bisection. When even
+/// cutting every part to nothing is not enough, the rendered text itself is cut with a note.
 pub(crate) fn fit(limit: usize, parts: &mut [Part], render: impl Fn(&[Part]) -> String) -> String {
-    loop {
-        let out = render(parts);
-        if out.len() <= limit {
-            return out;
-        }
-        let excess = out.len() - limit;
-        let largest = parts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (i, p.kept_len()))
-            .filter(|(_, len)| *len > 0)
-            .max_by_key(|(_, len)| *len);
-        match largest {
-            Some((i, len)) => {
-                // SLACK is larger than the note a cut adds, so one cut of a big enough part
-                // brings the whole under the limit.
-                parts[i].shrink_to(len.saturating_sub(excess + SLACK));
-                if parts[i].kept_len() >= len {
-                    parts[i].shrink_to(0);
-                }
+    let out = render(parts);
+    if out.len() <= limit {
+        return out;
+    }
+    let Some(max_len) = parts.iter().map(Part::original_len).max() else {
+        return hard_cut(&out, limit);
+    };
+    let apply = |parts: &mut [Part], cap: usize| {
+        for p in parts.iter_mut() {
+            if p.original_len() > cap {
+                p.shrink_to(cap);
+            } else {
+                p.shown = p.full.clone();
             }
-            None => return hard_cut(&out, limit),
+        }
+    };
+    apply(parts, 0);
+    let smallest = render(parts);
+    if smallest.len() > limit {
+        return hard_cut(&smallest, limit);
+    }
+    // Invariant: cap `lo` fits, cap `hi` does not.
+    let (mut lo, mut hi) = (0usize, max_len);
+    while hi - lo > 256 {
+        let mid = lo + (hi - lo) / 2;
+        apply(parts, mid);
+        if render(parts).len() <= limit {
+            lo = mid;
+        } else {
+            hi = mid;
         }
     }
+    apply(parts, lo);
+    render(parts)
 }
 
 fn hard_cut(out: &str, limit: usize) -> String {

@@ -321,20 +321,17 @@ pub(super) fn advice_block(record: &RunRecord, advice: &Advice, raw: Option<&str
     };
     s.push_str(title);
     s.push_str("\n\n");
-    s.push_str(&format!("**{}**\n\n", md(&advice.headline)));
+    s.push_str(&format!("**{}**\n\n", rich(&advice.headline)));
     for para in advice
         .body
         .split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        s.push_str(&md(para));
+        s.push_str(&rich(para));
         s.push_str("\n\n");
     }
-    s.push_str(&format!(
-        "> **Next step:** {}\n\n",
-        next_step_md(&advice.next_step)
-    ));
+    s.push_str(&format!("> **Next step:** {}\n\n", rich(&advice.next_step)));
     s.push_str(&format!(
         "<sub>Written by {}</sub>\n\n",
         code(&advice.author)
@@ -350,8 +347,9 @@ pub(super) fn advice_block(record: &RunRecord, advice: &Advice, raw: Option<&str
     s
 }
 
-/// The next step keeps its `code` spans (config lines, secret names) so it can be copied.
-fn next_step_md(text: &str) -> String {
+/// Advice text keeps its `code` spans (config lines, secret names) so they can be copied;
+/// everything else is plain text.
+fn rich(text: &str) -> String {
     let mut out = String::new();
     for (i, piece) in text.split('`').enumerate() {
         if i % 2 == 1 {
@@ -410,7 +408,7 @@ fn publish(s: &mut String, record: &RunRecord) {
 
 fn test_row(name: &str, t: Option<&TestRun>) -> String {
     match t {
-        None => format!("| {name} | not run | | | |\n"),
+        None => format!("| {name} | not run | | | | |\n"),
         Some(t) => {
             let failed = t.failed_count.unwrap_or(t.failed_tests.len() as u64);
             let passed = t.passed_count.unwrap_or(t.passed_tests.len() as u64);
@@ -557,7 +555,7 @@ fn hop_result(h: &HopAttempt) -> String {
             let err = h
                 .error
                 .as_deref()
-                .map(|e| fmt::first_line(e, 90))
+                .map(|e| fmt::error_line(e, 100))
                 .unwrap_or_default();
             if err.is_empty() {
                 format!("❌ {}{status}", code(c.as_str()))

@@ -86,12 +86,20 @@ impl Model {
                 }
             }
         }
-        let sigma = (gx.max(gy) as f64 / 110.0).max(1.0);
+        let sigma = (gx.max(gy) as f64 / 60.0).max(1.0);
         blur(&mut h, gx, gy, sigma);
         blur(&mut c, gx, gy, sigma);
         normalise(&mut h);
         normalise(&mut c);
-        Model { map, layout, gx, gy, height: h, complexity: c, owner }
+        Model {
+            map,
+            layout,
+            gx,
+            gy,
+            height: h,
+            complexity: c,
+            owner,
+        }
     }
 
     pub fn cell_size(&self) -> (f64, f64) {
@@ -114,7 +122,12 @@ impl Model {
                 'n: for dy in -r..=r {
                     for dx in -r..=r {
                         let (nx, ny) = (x as isize + dx, y as isize + dy);
-                        if (dx, dy) == (0, 0) || nx < 0 || ny < 0 || nx >= self.gx as isize || ny >= self.gy as isize {
+                        if (dx, dy) == (0, 0)
+                            || nx < 0
+                            || ny < 0
+                            || nx >= self.gx as isize
+                            || ny >= self.gy as isize
+                        {
                             continue;
                         }
                         let nv = self.height[ny as usize * self.gx + nx as usize];
@@ -144,7 +157,9 @@ impl Model {
             }) {
                 continue;
             }
-            let Some(file) = self.owner_near(x, y) else { continue };
+            let Some(file) = self.owner_near(x, y) else {
+                continue;
+            };
             if out.iter().any(|p| p.file == file) {
                 continue;
             }
@@ -163,10 +178,13 @@ impl Model {
             for dy in -r..=r {
                 for dx in -r..=r {
                     let (nx, ny) = (x as isize + dx, y as isize + dy);
-                    if nx >= 0 && ny >= 0 && (nx as usize) < self.gx && (ny as usize) < self.gy {
-                        if let Some(o) = self.owner[ny as usize * self.gx + nx as usize] {
-                            return Some(o);
-                        }
+                    if nx >= 0
+                        && ny >= 0
+                        && (nx as usize) < self.gx
+                        && (ny as usize) < self.gy
+                        && let Some(o) = self.owner[ny as usize * self.gx + nx as usize]
+                    {
+                        return Some(o);
                     }
                 }
             }
@@ -178,7 +196,9 @@ impl Model {
 /// Separable Gaussian blur, clamped at the edges.
 fn blur(v: &mut [f64], gx: usize, gy: usize, sigma: f64) {
     let rad = (sigma * 3.0).ceil() as isize;
-    let kernel: Vec<f64> = (-rad..=rad).map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp()).collect();
+    let kernel: Vec<f64> = (-rad..=rad)
+        .map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp())
+        .collect();
     let ksum: f64 = kernel.iter().sum();
     let mut tmp = vec![0.0; v.len()];
     for y in 0..gy {
@@ -210,8 +230,8 @@ fn normalise(v: &mut [f64]) {
         return;
     }
     nz.sort_by(|a, b| a.total_cmp(b));
-    let top = nz[((nz.len() as f64 * 0.995) as usize).min(nz.len() - 1)].max(1e-12);
+    let top = nz[((nz.len() as f64 * 0.998) as usize).min(nz.len() - 1)].max(1e-12);
     for x in v.iter_mut() {
-        *x = (*x / top).min(1.0).powf(0.8);
+        *x = (*x / top).min(1.0);
     }
 }

@@ -23,29 +23,48 @@ pub fn render_svg(index: &Index, graph: Option<&ContextGraph>) -> String {
 pub fn render_png(svg: &str, out: &Path) -> Result<(), String> {
     let mut opt = resvg::usvg::Options::default();
     opt.fontdb_mut().load_system_fonts();
-    let tree = resvg::usvg::Tree::from_str(svg, &opt).map_err(|e| format!("the terrain SVG does not parse ({e}); this is a bug"))?;
+    let tree = resvg::usvg::Tree::from_str(svg, &opt)
+        .map_err(|e| format!("the terrain SVG does not parse ({e}); this is a bug"))?;
     let size = tree.size().to_int_size();
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| "the terrain has an empty size; this is a bug".to_string())?;
-    resvg::render(&tree, resvg::tiny_skia::Transform::default(), &mut pixmap.as_mut());
-    pixmap
-        .save_png(out)
-        .map_err(|e| format!("cannot write {}: {e}; check that the directory exists and is writable", out.display()))
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.save_png(out).map_err(|e| {
+        format!(
+            "cannot write {}: {e}; check that the directory exists and is writable",
+            out.display()
+        )
+    })
 }
 
 const RAMP: &[char] = &[' ', '.', ':', '-', '=', '+', '*', '#', '%', '@'];
 
 /// A `cols`×`rows` character heatmap of the terrain plus a one-line legend. Explored
 /// files show as `o`, edited ones as `X`. Meant for a fenced code block.
-pub fn heatmap_text(index: &Index, graph: Option<&ContextGraph>, cols: usize, rows: usize) -> String {
+pub fn heatmap_text(
+    index: &Index,
+    graph: Option<&ContextGraph>,
+    cols: usize,
+    rows: usize,
+) -> String {
     let cols = cols.max(4);
     let rows = rows.max(2);
     let model = svg::model_for(index);
     let mut grid = vec![vec![' '; cols]; rows];
     for (r, line) in grid.iter_mut().enumerate() {
         for (c, ch) in line.iter_mut().enumerate() {
-            let (x0, x1) = (c * model.gx / cols, ((c + 1) * model.gx / cols).max(c * model.gx / cols + 1));
-            let (y0, y1) = (r * model.gy / rows, ((r + 1) * model.gy / rows).max(r * model.gy / rows + 1));
+            let (x0, x1) = (
+                c * model.gx / cols,
+                ((c + 1) * model.gx / cols).max(c * model.gx / cols + 1),
+            );
+            let (y0, y1) = (
+                r * model.gy / rows,
+                ((r + 1) * model.gy / rows).max(r * model.gy / rows + 1),
+            );
             let mut sum = 0.0;
             let mut n = 0.0;
             for y in y0..y1.min(model.gy) {
@@ -117,9 +136,19 @@ pub fn describe_peaks(index: &Index, n: usize) -> String {
             .filter(|(_, m)| *m > 0)
             .map(|(d, m)| format!("{d} {}%", (*m as f64 * 100.0 / total as f64).round()))
             .collect();
-        let _ = writeln!(out, "Code mass ({} files, {} symbols): {}.", index.files.len(), total, parts.join(", "));
+        let _ = writeln!(
+            out,
+            "Code mass ({} files, {} symbols): {}.",
+            index.files.len(),
+            total,
+            parts.join(", ")
+        );
     } else {
-        let _ = writeln!(out, "{} files, no parsed symbols (no supported language found).", index.files.len());
+        let _ = writeln!(
+            out,
+            "{} files, no parsed symbols (no supported language found).",
+            index.files.len()
+        );
     }
     let peaks = model.peaks(n);
     if !peaks.is_empty() {
@@ -128,7 +157,10 @@ pub fn describe_peaks(index: &Index, n: usize) -> String {
             .iter()
             .map(|p| {
                 let f = &index.files[p.file];
-                format!("{} ({} symbols, {} lines, complexity {})", f.path, f.symbols, f.lines, f.complexity)
+                format!(
+                    "{} ({} symbols, {} lines, complexity {})",
+                    f.path, f.symbols, f.lines, f.complexity
+                )
             })
             .collect();
         out.push_str(&ps.join("; "));

@@ -43,6 +43,9 @@ pub fn esc(s: &str) -> String {
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&apos;"),
             c if (c as u32) < 0x20 && c != '\t' => o.push(' '),
+            // Not XML characters: a file named with them made the SVG unparseable
+            // (tests/it/strange_repo.rs).
+            '\u{FFFE}' | '\u{FFFF}' => o.push('\u{FFFD}'),
             c => o.push(c),
         }
     }
@@ -50,7 +53,17 @@ pub fn esc(s: &str) -> String {
 }
 
 pub fn model_for(index: &Index) -> Model {
-    Model::build(index, Rect { x: 0.0, y: TOP, w: WIDTH, h: MAP_H }, GX, GY)
+    Model::build(
+        index,
+        Rect {
+            x: 0.0,
+            y: TOP,
+            w: WIDTH,
+            h: MAP_H,
+        },
+        GX,
+        GY,
+    )
 }
 
 /// Ring coordinates → path data, simplified (Douglas-Peucker, 0.6 px) to keep the file small.
@@ -98,7 +111,11 @@ fn simplify(pts: &[(f64, f64)], eps: f64) -> Vec<(f64, f64)> {
             stack.push((far.1, b));
         }
     }
-    pts.iter().zip(keep).filter(|(_, k)| *k).map(|(p, _)| *p).collect()
+    pts.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| *p)
+        .collect()
 }
 
 /// Path data of the region where `values` ≥ `threshold` (holes included).
@@ -110,7 +127,9 @@ fn contour_path(model: &Model, values: &[f64], threshold: f64) -> String {
         .x_step(cw)
         .y_step(ch);
     let mut d = String::new();
-    let Ok(contours) = builder.contours(values, &[threshold]) else { return d };
+    let Ok(contours) = builder.contours(values, &[threshold]) else {
+        return d;
+    };
     for c in contours {
         for poly in c.geometry().0.iter() {
             let ext: Vec<(f64, f64)> = poly.exterior().0.iter().map(|p| (p.x, p.y)).collect();
@@ -124,8 +143,19 @@ fn contour_path(model: &Model, values: &[f64], threshold: f64) -> String {
     d
 }
 
-fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
+/// The peak label: the file name, with its directory when the name alone says nothing.
+fn peak_label(path: &str) -> String {
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or(path);
+    let stem = name.split('.').next().unwrap_or(name);
+    let generic = matches!(
+        stem,
+        "mod" | "lib" | "main" | "index" | "__init__" | "utils" | "util" | "types" | "init"
+    );
+    match parts.next() {
+        Some(dir) if generic => format!("{dir}/{name}"),
+        _ => name.to_string(),
+    }
 }
 
 pub fn render(index: &Index, graph: Option<&ContextGraph>) -> String {
@@ -177,7 +207,10 @@ pub fn render(index: &Index, graph: Option<&ContextGraph>) -> String {
         let d = contour_path(&model, &model.height, *t);
         if !d.is_empty() {
             let (w, o) = if k % 3 == 0 { (0.9, 0.75) } else { (0.45, 0.5) };
-            let _ = writeln!(s, r#"<path class="contour" stroke-width="{w}" stroke-opacity="{o}" d="{d}"/>"#);
+            let _ = writeln!(
+                s,
+                r#"<path class="contour" stroke-width="{w}" stroke-opacity="{o}" d="{d}"/>"#
+            );
         }
     }
     s.push_str("</g>\n");
@@ -201,8 +234,17 @@ pub fn render(index: &Index, graph: Option<&ContextGraph>) -> String {
     // Directory outlines: top level always, second level where it is big enough to read.
     s.push_str(r##"<g id="directories" class="directories" fill="none" stroke="#ffffff">"##);
     s.push('\n');
-    for d in model.layout.dirs.iter().filter(|d| d.depth <= 2 && d.rect.area() > 400.0) {
-        let (w, o) = if d.depth == 1 { (1.6, 0.85) } else { (0.7, 0.6) };
+    for d in model
+        .layout
+        .dirs
+        .iter()
+        .filter(|d| d.depth <= 2 && d.rect.area() > 400.0)
+    {
+        let (w, o) = if d.depth == 1 {
+            (1.6, 0.85)
+        } else {
+            (0.7, 0.6)
+        };
         let r = d.rect;
         let _ = writeln!(
             s,
@@ -215,23 +257,52 @@ pub fn render(index: &Index, graph: Option<&ContextGraph>) -> String {
         r##"<g id="directory-labels" class="labels" font-size="10" fill="#3d3d3d" stroke="#ffffff" stroke-width="2.5" paint-order="stroke" stroke-opacity="0.8">"##,
     );
     s.push('\n');
-    for d in model.layout.dirs.iter().filter(|d| d.depth == 1 && d.rect.w > 40.0 && d.rect.h > 14.0) {
+    for d in model.layout.dirs.iter().filter(|d| {
+        (d.depth == 1 && d.rect.w > 40.0 && d.rect.h > 14.0)
+            || (d.depth == 2 && d.rect.w > 70.0 && d.rect.h > 40.0)
+    }) {
         let max_chars = ((d.rect.w - 6.0) / 6.0).max(3.0) as usize;
-        let mut label: String = format!("{}/", d.path);
+        let shown = if d.depth == 1 {
+            d.path.as_str()
+        } else {
+            d.path.rsplit('/').next().unwrap_or(&d.path)
+        };
+        let mut label: String = format!("{shown}/");
         if label.chars().count() > max_chars {
-            label = label.chars().take(max_chars.saturating_sub(1)).collect::<String>() + "…";
+            label = label
+                .chars()
+                .take(max_chars.saturating_sub(1))
+                .collect::<String>()
+                + "…";
         }
-        let _ = writeln!(s, r#"<text x="{:.1}" y="{:.1}">{}</text>"#, d.rect.x + 4.0, d.rect.y + 12.0, esc(&label));
+        let style = if d.depth == 1 {
+            ""
+        } else {
+            r#" font-size="9" font-style="italic" fill-opacity="0.8""#
+        };
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}"{style}>{}</text>"#,
+            d.rect.x + 4.0,
+            d.rect.y + if d.depth == 1 { 12.0 } else { 23.0 },
+            esc(&label)
+        );
     }
     s.push_str("</g>\n");
 
     // The agent's trail.
-    let status = |i: usize| -> Option<NodeStatus> { graph.and_then(|g| g.status(&index.files[i].path)) };
+    let status =
+        |i: usize| -> Option<NodeStatus> { graph.and_then(|g| g.status(&index.files[i].path)) };
     let rect_of = |i: usize| model.layout.files[i];
     s.push_str(r##"<g id="ranked" class="highlight ranked" fill="none" stroke="#1f1f1f" stroke-width="1" stroke-dasharray="2 2">"##);
     s.push('\n');
     for i in 0..index.files.len() {
-        if status(i) == Some(NodeStatus::Ranked) {
+        // Only the head of the ranking: thirty outlines would hide the relief.
+        let top = graph
+            .and_then(|g| g.node(&index.files[i].path))
+            .and_then(|n| n.rank)
+            .is_some_and(|r| r <= 10);
+        if status(i) == Some(NodeStatus::Ranked) && top {
             let r = grow(rect_of(i), 1.5);
             let _ = writeln!(
                 s,
@@ -290,8 +361,16 @@ pub fn render(index: &Index, graph: Option<&ContextGraph>) -> String {
     s.push('\n');
     for p in model.peaks(8) {
         let f = &index.files[p.file];
-        let label = esc(file_name(&f.path));
-        let anchor = if p.x > WIDTH - 120.0 { "end" } else if p.x < 120.0 { "start" } else { "middle" };
+        let label = esc(&peak_label(&f.path));
+        // Keep labels off the title bar and inside the map.
+        let ty = (p.y - 7.0).max(TOP + 26.0);
+        let anchor = if p.x > WIDTH - 120.0 {
+            "end"
+        } else if p.x < 120.0 {
+            "start"
+        } else {
+            "middle"
+        };
         let _ = writeln!(
             s,
             r##"<g><title>{} · {} symbols, {} lines</title><path d="M{:.1} {:.1}l5 9h-10z" fill="#3b2a1a" stroke="#fff" stroke-width="0.8"/><text x="{:.1}" y="{:.1}" text-anchor="{anchor}" stroke="#ffffff" stroke-width="3" paint-order="stroke" stroke-opacity="0.9">{label}</text></g>"##,
@@ -301,7 +380,7 @@ pub fn render(index: &Index, graph: Option<&ContextGraph>) -> String {
             p.x,
             p.y - 4.0,
             p.x,
-            p.y - 7.0,
+            ty,
         );
     }
     s.push_str("</g>\n");
@@ -312,18 +391,35 @@ pub fn render(index: &Index, graph: Option<&ContextGraph>) -> String {
 }
 
 fn grow(r: Rect, by: f64) -> Rect {
-    Rect { x: r.x - by, y: r.y - by, w: r.w + 2.0 * by, h: r.h + 2.0 * by }
+    Rect {
+        x: r.x - by,
+        y: r.y - by,
+        w: r.w + 2.0 * by,
+        h: r.h + 2.0 * by,
+    }
 }
 
 fn legend(s: &mut String) {
     let y = TOP + MAP_H + 14.0;
     s.push_str(r##"<g id="legend" class="legend" font-size="10.5" fill="#333">"##);
     s.push('\n');
-    let _ = write!(s, r#"<text x="10" y="{:.1}">symbol density</text>"#, y + 9.0);
+    let _ = write!(
+        s,
+        r#"<text x="10" y="{:.1}">symbol density</text>"#,
+        y + 9.0
+    );
     let x0 = 95.0;
-    let _ = write!(s, r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="9">low</text>"#, x0 - 3.0, y + 22.0);
+    let _ = write!(
+        s,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="9">low</text>"#,
+        x0 - 3.0,
+        y + 22.0
+    );
     let sw = 14.0;
-    let _ = write!(s, r##"<rect x="{x0}" y="{y:.1}" width="{sw}" height="10" fill="{BASE}" stroke="#999" stroke-width="0.3"/>"##);
+    let _ = write!(
+        s,
+        r##"<rect x="{x0}" y="{y:.1}" width="{sw}" height="10" fill="{BASE}" stroke="#999" stroke-width="0.3"/>"##
+    );
     for (k, (_, colour)) in LEVELS.iter().enumerate() {
         let _ = write!(
             s,
@@ -332,29 +428,73 @@ fn legend(s: &mut String) {
         );
     }
     let xe = x0 + sw * (LEVELS.len() + 1) as f64;
-    let _ = write!(s, r#"<text x="{:.1}" y="{:.1}" font-size="9" text-anchor="end">high (peaks)</text>"#, xe, y + 22.0);
-    let _ = write!(s, r#"<text x="{x0}" y="{:.1}" font-size="9">config · docs · tests lie low</text>"#, y + 34.0);
+    let _ = write!(
+        s,
+        r#"<text x="{:.1}" y="{:.1}" font-size="9" text-anchor="end">high (peaks)</text>"#,
+        xe,
+        y + 22.0
+    );
+    let _ = write!(
+        s,
+        r#"<text x="{x0}" y="{:.1}" font-size="9">config · docs · tests lie low</text>"#,
+        y + 34.0
+    );
     let mut x = xe + 20.0;
     let item = |s: &mut String, x: f64, icon: &str, text: &str| {
-        let _ = write!(s, r#"{icon}<text x="{:.1}" y="{:.1}">{}</text>"#, x + 22.0, y + 9.0, esc(text));
+        let _ = write!(
+            s,
+            r#"{icon}<text x="{:.1}" y="{:.1}">{}</text>"#,
+            x + 22.0,
+            y + 9.0,
+            esc(text)
+        );
     };
-    item(s, x, &format!(r##"<path d="M{x} {:.1}h18" stroke="#6b5239" stroke-width="0.9"/>"##, y + 5.0), "contour");
+    item(
+        s,
+        x,
+        &format!(
+            r##"<path d="M{x} {:.1}h18" stroke="#6b5239" stroke-width="0.9"/>"##,
+            y + 5.0
+        ),
+        "contour",
+    );
     x += 75.0;
-    item(s, x, &format!(r##"<path d="M{x} {:.1}h18" stroke="#d7191c" stroke-width="1.5"/>"##, y + 5.0), "complexity");
+    item(
+        s,
+        x,
+        &format!(
+            r##"<path d="M{x} {:.1}h18" stroke="#d7191c" stroke-width="1.5"/>"##,
+            y + 5.0
+        ),
+        "complexity",
+    );
     x += 90.0;
     item(
         s,
         x,
-        &format!(r##"<rect x="{x}" y="{y}" width="18" height="10" fill="#1e88e5" fill-opacity="0.35" stroke="#0d47a1"/>"##),
+        &format!(
+            r##"<rect x="{x}" y="{y}" width="18" height="10" fill="#1e88e5" fill-opacity="0.35" stroke="#0d47a1"/>"##
+        ),
         "explored",
     );
     x += 80.0;
-    item(s, x, &format!(r##"<circle cx="{:.1}" cy="{:.1}" r="5" fill="#e91e63"/>"##, x + 9.0, y + 5.0), "edited");
+    item(
+        s,
+        x,
+        &format!(
+            r##"<circle cx="{:.1}" cy="{:.1}" r="5" fill="#e91e63"/>"##,
+            x + 9.0,
+            y + 5.0
+        ),
+        "edited",
+    );
     x += 70.0;
     item(
         s,
         x,
-        &format!(r##"<rect x="{x}" y="{y}" width="18" height="10" fill="none" stroke="#1f1f1f" stroke-dasharray="2 2"/>"##),
+        &format!(
+            r##"<rect x="{x}" y="{y}" width="18" height="10" fill="none" stroke="#1f1f1f" stroke-dasharray="2 2"/>"##
+        ),
         "ranked",
     );
     let _ = write!(

@@ -58,7 +58,18 @@ pub fn layout(paths: &[&str], weights: &[f64], area: Rect) -> Layout {
         node.weight += weights[i];
         node.files.push(i);
     }
-    let mut out = Layout { files: vec![Rect { x: area.x, y: area.y, w: 0.0, h: 0.0 }; paths.len()], dirs: Vec::new() };
+    let mut out = Layout {
+        files: vec![
+            Rect {
+                x: area.x,
+                y: area.y,
+                w: 0.0,
+                h: 0.0
+            };
+            paths.len()
+        ],
+        dirs: Vec::new(),
+    };
     place(&root, "", 0, area, weights, &mut out);
     out
 }
@@ -83,8 +94,16 @@ fn place(node: &Node, prefix: &str, depth: usize, rect: Rect, weights: &[f64], o
         match item {
             Item::File(i) => out.files[i] = r,
             Item::Dir(name, n) => {
-                let path = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
-                out.dirs.push(DirRect { path: path.clone(), depth: depth + 1, rect: r });
+                let path = if prefix.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{prefix}/{name}")
+                };
+                out.dirs.push(DirRect {
+                    path: path.clone(),
+                    depth: depth + 1,
+                    rect: r,
+                });
                 place(n, &path, depth + 1, r, weights, out);
             }
         }
@@ -123,20 +142,40 @@ pub fn squarify(sizes: &[f64], rect: Rect) -> Vec<Rect> {
             let mut y = free.y;
             for a in row {
                 let h = if cw > 0.0 { a / cw } else { 0.0 };
-                out.push(Rect { x: free.x, y, w: cw, h });
+                out.push(Rect {
+                    x: free.x,
+                    y,
+                    w: cw,
+                    h,
+                });
                 y += h;
             }
-            free = Rect { x: free.x + cw, y: free.y, w: (free.w - cw).max(0.0), h: free.h };
+            free = Rect {
+                x: free.x + cw,
+                y: free.y,
+                w: (free.w - cw).max(0.0),
+                h: free.h,
+            };
         } else {
             // Row on top.
             let rh = if free.w > 0.0 { row_sum / free.w } else { 0.0 };
             let mut x = free.x;
             for a in row {
                 let w = if rh > 0.0 { a / rh } else { 0.0 };
-                out.push(Rect { x, y: free.y, w, h: rh });
+                out.push(Rect {
+                    x,
+                    y: free.y,
+                    w,
+                    h: rh,
+                });
                 x += w;
             }
-            free = Rect { x: free.x, y: free.y + rh, w: free.w, h: (free.h - rh).max(0.0) };
+            free = Rect {
+                x: free.x,
+                y: free.y + rh,
+                w: free.w,
+                h: (free.h - rh).max(0.0),
+            };
         }
         i = j;
     }
@@ -165,12 +204,23 @@ mod tests {
 
     #[test]
     fn squarify_fills_the_rect_exactly() {
-        let r = Rect { x: 0.0, y: 0.0, w: 600.0, h: 400.0 };
+        let r = Rect {
+            x: 0.0,
+            y: 0.0,
+            w: 600.0,
+            h: 400.0,
+        };
         let out = squarify(&[6.0, 6.0, 4.0, 3.0, 2.0, 2.0, 1.0], r);
         let total: f64 = out.iter().map(Rect::area).sum();
         assert!((total - r.area()).abs() < 1e-6, "{total}");
         for o in &out {
-            assert!(o.x >= -1e-9 && o.y >= -1e-9 && o.x + o.w <= 600.0 + 1e-6 && o.y + o.h <= 400.0 + 1e-6, "{o:?}");
+            assert!(
+                o.x >= -1e-9
+                    && o.y >= -1e-9
+                    && o.x + o.w <= 600.0 + 1e-6
+                    && o.y + o.h <= 400.0 + 1e-6,
+                "{o:?}"
+            );
         }
         // Areas follow the weights.
         assert!((out[0].area() - 6.0 / 24.0 * r.area()).abs() < 1e-6);
@@ -179,10 +229,24 @@ mod tests {
     #[test]
     fn siblings_stay_inside_their_directory() {
         let paths = ["a/x.rs", "a/y.rs", "b/z.rs", "b/c/w.rs"];
-        let l = layout(&paths, &[1.0, 1.0, 1.0, 1.0], Rect { x: 0.0, y: 0.0, w: 100.0, h: 100.0 });
+        let l = layout(
+            &paths,
+            &[1.0, 1.0, 1.0, 1.0],
+            Rect {
+                x: 0.0,
+                y: 0.0,
+                w: 100.0,
+                h: 100.0,
+            },
+        );
         let a = l.dirs.iter().find(|d| d.path == "a").unwrap().rect;
         for f in &l.files[..2] {
-            assert!(f.x >= a.x - 1e-9 && f.x + f.w <= a.x + a.w + 1e-9 && f.y >= a.y - 1e-9 && f.y + f.h <= a.y + a.h + 1e-9);
+            assert!(
+                f.x >= a.x - 1e-9
+                    && f.x + f.w <= a.x + a.w + 1e-9
+                    && f.y >= a.y - 1e-9
+                    && f.y + f.h <= a.y + a.h + 1e-9
+            );
         }
         assert!((a.area() - 5000.0).abs() < 1e-6);
     }

@@ -14,15 +14,22 @@ fn build(dir: &Path) -> Index {
 }
 
 fn defs(idx: &Index, path: &str) -> Vec<String> {
-    let i = idx.position(path).unwrap_or_else(|| panic!("{path} not indexed: {:?}", paths(idx)));
-    idx.files[i].definitions.iter().map(|d| d.name.clone()).collect()
+    let i = idx
+        .position(path)
+        .unwrap_or_else(|| panic!("{path} not indexed: {:?}", paths(idx)));
+    idx.files[i]
+        .definitions
+        .iter()
+        .map(|d| d.name.clone())
+        .collect()
 }
 
 fn paths(idx: &Index) -> Vec<String> {
     idx.files.iter().map(|f| f.path.clone()).collect()
 }
 
-#[allow(unused_mut)]
+// One push per feature-gated language, so `vec![]` cannot be used.
+#[allow(unused_mut, clippy::vec_init_then_push)]
 fn language_samples() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
     let mut v: Vec<(&str, &str, Vec<&str>)> = Vec::new();
     #[cfg(feature = "lang-rust")]
@@ -91,14 +98,20 @@ fn language_samples() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
 #[test]
 fn tags_definitions_for_every_enabled_language() {
     let samples = language_samples();
-    assert_eq!(samples.len(), index::tags::enabled_languages().len() - usize::from(cfg!(feature = "lang-typescript")));
+    assert_eq!(
+        samples.len(),
+        index::tags::enabled_languages().len() - usize::from(cfg!(feature = "lang-typescript"))
+    );
     let files: Vec<(&str, &str)> = samples.iter().map(|(p, t, _)| (*p, *t)).collect();
     let repo = TempRepo::with_files(&files);
     let idx = build(repo.path());
     for (path, _, want) in &samples {
         let got = defs(&idx, path);
         for w in want {
-            assert!(got.iter().any(|g| g == w), "{path}: expected a definition of {w}, got {got:?}");
+            assert!(
+                got.iter().any(|g| g == w),
+                "{path}: expected a definition of {w}, got {got:?}"
+            );
         }
         let f = &idx.files[idx.position(path).unwrap()];
         assert!(f.lang.is_some(), "{path} has no language");
@@ -115,9 +128,17 @@ fn tags_definitions_for_every_enabled_language() {
         assert!(f.complexity >= 1);
         let area = f.definitions.iter().find(|d| d.name == "area").unwrap();
         assert_eq!(area.line, 3);
-        assert!(area.signature.contains("pub fn area(&self) -> f64"), "{}", area.signature);
+        assert!(
+            area.signature.contains("pub fn area(&self) -> f64"),
+            "{}",
+            area.signature
+        );
         // References feed the graph.
-        assert!(f.references.iter().any(|r| r == "area"), "{:?}", f.references);
+        assert!(
+            f.references.iter().any(|r| r == "area"),
+            "{:?}",
+            f.references
+        );
     }
 }
 
@@ -127,15 +148,42 @@ fn fixture() -> TempRepo {
             "src/config.rs",
             "/// Settings file handling.\npub struct Settings { pub name: String }\n\npub fn parse_config(text: &str) -> Settings {\n    let name = text.lines().next().unwrap().to_string();\n    Settings { name }\n}\n",
         ),
-        ("src/app.rs", "use crate::config::parse_config;\n\npub fn start(raw: &str) {\n    let s = parse_config(raw);\n    println!(\"{}\", s.name);\n}\n"),
-        ("src/cli.rs", "pub fn main_entry(args: &[String]) {\n    let s = crate::config::parse_config(&args[0]);\n    crate::app::start(&s.name);\n}\n"),
-        ("src/render.rs", "pub fn render_page(title: &str) -> String {\n    format!(\"<h1>{title}</h1>\")\n}\npub fn render_list(items: &[String]) -> String { items.join(\",\") }\n"),
-        ("src/network.rs", "pub fn fetch_url(url: &str) -> Vec<u8> { let _ = url; Vec::new() }\npub fn retry_fetch(url: &str) { for _ in 0..3 { fetch_url(url); } }\n"),
-        ("tests/config_test.rs", "#[test]\nfn parses() { let s = app::config::parse_config(\"x\"); assert_eq!(s.name, \"x\"); }\n"),
-        ("README.md", "# Demo\n\nA demo app. Configuration is read from a file.\n"),
-        ("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n"),
-        ("pkg/db.py", "import os\n\n\ndef connect(url):\n    if not url:\n        raise ValueError('no url')\n    return os.open(url, 0)\n"),
-        ("pkg/views.py", "from pkg.db import connect\n\n\ndef home():\n    return connect('x')\n"),
+        (
+            "src/app.rs",
+            "use crate::config::parse_config;\n\npub fn start(raw: &str) {\n    let s = parse_config(raw);\n    println!(\"{}\", s.name);\n}\n",
+        ),
+        (
+            "src/cli.rs",
+            "pub fn main_entry(args: &[String]) {\n    let s = crate::config::parse_config(&args[0]);\n    crate::app::start(&s.name);\n}\n",
+        ),
+        (
+            "src/render.rs",
+            "pub fn render_page(title: &str) -> String {\n    format!(\"<h1>{title}</h1>\")\n}\npub fn render_list(items: &[String]) -> String { items.join(\",\") }\n",
+        ),
+        (
+            "src/network.rs",
+            "pub fn fetch_url(url: &str) -> Vec<u8> { let _ = url; Vec::new() }\npub fn retry_fetch(url: &str) { for _ in 0..3 { fetch_url(url); } }\n",
+        ),
+        (
+            "tests/config_test.rs",
+            "#[test]\nfn parses() { let s = app::config::parse_config(\"x\"); assert_eq!(s.name, \"x\"); }\n",
+        ),
+        (
+            "README.md",
+            "# Demo\n\nA demo app. Configuration is read from a file.\n",
+        ),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n",
+        ),
+        (
+            "pkg/db.py",
+            "import os\n\n\ndef connect(url):\n    if not url:\n        raise ValueError('no url')\n    return os.open(url, 0)\n",
+        ),
+        (
+            "pkg/views.py",
+            "from pkg.db import connect\n\n\ndef home():\n    return connect('x')\n",
+        ),
     ])
 }
 
@@ -143,12 +191,26 @@ fn fixture() -> TempRepo {
 fn ranks_the_defining_file_of_a_named_symbol_first() {
     let repo = fixture();
     let idx = build(repo.path());
-    let ranked = index::rank(&idx, "Crash in `parse_config` on empty input\n\nCalling parse_config(\"\") panics instead of returning an error.");
+    let ranked = index::rank(
+        &idx,
+        "Crash in `parse_config` on empty input\n\nCalling parse_config(\"\") panics instead of returning an error.",
+    );
     assert!(!ranked.is_empty());
     assert_eq!(ranked[0].path, "src/config.rs", "{ranked:#?}");
-    assert!(ranked[0].reason.contains("defines `parse_config` named in the issue"), "{}", ranked[0].reason);
+    assert!(
+        ranked[0]
+            .reason
+            .contains("defines `parse_config` named in the issue"),
+        "{}",
+        ranked[0].reason
+    );
     // The files that call it come next, ahead of unrelated code; the test trails its source.
-    let pos = |p: &str| ranked.iter().position(|r| r.path == p).unwrap_or(usize::MAX);
+    let pos = |p: &str| {
+        ranked
+            .iter()
+            .position(|r| r.path == p)
+            .unwrap_or(usize::MAX)
+    };
     assert!(pos("src/app.rs") < pos("src/render.rs"), "{ranked:#?}");
     assert!(pos("src/cli.rs") < pos("src/network.rs"), "{ranked:#?}");
     assert!(pos("src/config.rs") < pos("tests/config_test.rs"));
@@ -164,7 +226,11 @@ fn ranks_stack_trace_frames_and_named_paths() {
     let issue = "Home page fails\n\nTraceback (most recent call last):\n  File \"/srv/site/pkg/views.py\", line 5, in home\n  File \"/srv/site/pkg/db.py\", line 6, in connect\nValueError: no url\n";
     let ranked = index::rank(&idx, issue);
     assert_eq!(ranked[0].path, "pkg/db.py", "{ranked:#?}");
-    assert!(ranked[0].reason.contains("stack trace (line 6)"), "{}", ranked[0].reason);
+    assert!(
+        ranked[0].reason.contains("stack trace (line 6)"),
+        "{}",
+        ranked[0].reason
+    );
     assert_eq!(ranked[1].path, "pkg/views.py", "{ranked:#?}");
 
     let ranked = index::rank(&idx, "The output of src/render.rs:2:5 is not escaped");
@@ -175,7 +241,11 @@ fn ranks_stack_trace_frames_and_named_paths() {
 fn second_run_reparses_only_changed_files() {
     let repo = fixture();
     let cache = tempfile::tempdir().unwrap();
-    let opts = IndexOptions { cache_dir: Some(cache.path().to_path_buf()), threads: Some(2), ..Default::default() };
+    let opts = IndexOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        threads: Some(2),
+        ..Default::default()
+    };
     let first = index::build(repo.path(), &opts).unwrap();
     let parseable = first.files.iter().filter(|f| f.lang.is_some()).count();
     assert_eq!(first.stats.parsed, parseable);
@@ -184,7 +254,10 @@ fn second_run_reparses_only_changed_files() {
     let second = index::build(repo.path(), &opts).unwrap();
     assert_eq!(second.stats.parsed, 0, "{:?}", second.stats);
     assert_eq!(second.stats.cached, parseable);
-    assert_eq!(defs(&second, "src/config.rs"), defs(&first, "src/config.rs"));
+    assert_eq!(
+        defs(&second, "src/config.rs"),
+        defs(&first, "src/config.rs")
+    );
 
     repo.write("src/render.rs", "pub fn render_table() {}\n");
     let third = index::build(repo.path(), &opts).unwrap();
@@ -202,10 +275,26 @@ fn walk_skips_ignored_binary_generated_and_large_files() {
     repo.write("gen/api.rs", "// @generated by a tool\nfn generated() {}\n");
     std::fs::write(repo.path().join("data.raw"), [0u8, 1, 2, 3]).unwrap();
     repo.write("src/huge.rs", &"// filler line\n".repeat(100));
-    let idx = index::build(repo.path(), &IndexOptions { max_file_bytes: 1000, ..Default::default() }).unwrap();
+    let idx = index::build(
+        repo.path(),
+        &IndexOptions {
+            max_file_bytes: 1000,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let p = paths(&idx);
-    for gone in ["build/out.rs", "node_modules/lib/index.js", "gen/api.rs", "data.raw", "src/huge.rs"] {
-        assert!(!p.contains(&gone.to_string()), "{gone} should be skipped: {p:?}");
+    for gone in [
+        "build/out.rs",
+        "node_modules/lib/index.js",
+        "gen/api.rs",
+        "data.raw",
+        "src/huge.rs",
+    ] {
+        assert!(
+            !p.contains(&gone.to_string()),
+            "{gone} should be skipped: {p:?}"
+        );
     }
     let r = &idx.stats.skipped_reasons;
     assert_eq!(r.get("generated"), Some(&1), "{r:?}");
@@ -221,7 +310,14 @@ fn reference_graph_links_users_to_definitions() {
     let config = idx.position("src/config.rs").unwrap();
     let app = idx.position("src/app.rs").unwrap();
     assert_eq!(idx.refs.defined_in.get("parse_config"), Some(&vec![config]));
-    assert!(idx.refs.edges.iter().any(|e| e.from == app && e.to == config), "{:?}", idx.refs.edges);
+    assert!(
+        idx.refs
+            .edges
+            .iter()
+            .any(|e| e.from == app && e.to == config),
+        "{:?}",
+        idx.refs.edges
+    );
 }
 
 #[test]
@@ -232,7 +328,10 @@ fn repo_map_fits_the_budget_and_lists_signatures() {
     let map = index::repo_map(&idx, &ranked, 400);
     assert!(octagit::tokens::count(&map) <= 400);
     assert!(map.starts_with("src/config.rs"), "{map}");
-    assert!(map.contains("4│ pub fn parse_config(text: &str) -> Settings {"), "{map}");
+    assert!(
+        map.contains("4│ pub fn parse_config(text: &str) -> Settings {"),
+        "{map}"
+    );
     let tiny = index::repo_map(&idx, &ranked, 30);
     assert!(octagit::tokens::count(&tiny) <= 30, "{tiny}");
     assert!(tiny.len() < map.len());
@@ -265,13 +364,17 @@ fn context_graph_is_written_and_survives_a_failed_run() {
     assert_eq!(g.status("src/app.rs"), Some(NodeStatus::Explored));
     assert_eq!(g.status("src/new_module.rs"), Some(NodeStatus::Edited));
     assert_eq!(g.status("src/cli.rs"), Some(NodeStatus::Ranked));
-    assert_eq!(g.status("README.md").map(|s| s >= NodeStatus::Indexed), Some(true));
+    assert_eq!(
+        g.status("README.md").map(|s| s >= NodeStatus::Indexed),
+        Some(true)
+    );
     let config = g.nodes.iter().find(|n| n.path == "src/config.rs").unwrap();
     assert_eq!(config.rank, Some(1));
     assert!(config.symbols > 0);
     assert!(!g.edges.is_empty());
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(json["nodes"][0]["status"].as_str().is_some(), true);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(json["nodes"][0]["status"].as_str().is_some());
 }
 
 fn svg_layers(svg: &str) -> Vec<String> {
@@ -279,7 +382,9 @@ fn svg_layers(svg: &str) -> Vec<String> {
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "svg");
     assert!(root.attribute("viewBox").is_some());
-    doc.descendants().filter_map(|n| n.attribute("id").map(str::to_string)).collect()
+    doc.descendants()
+        .filter_map(|n| n.attribute("id").map(str::to_string))
+        .collect()
 }
 
 #[test]
@@ -294,18 +399,52 @@ fn terrain_svg_is_valid_xml_with_contour_and_highlight_layers() {
     g.mark_edited("src/config.rs");
     let svg = terrain::render_svg(&idx, Some(&g));
     let ids = svg_layers(&svg);
-    for layer in ["relief", "contours", "complexity", "explored", "edited", "ranked", "peaks", "legend"] {
-        assert!(ids.iter().any(|i| i == layer), "missing layer {layer}: {ids:?}");
+    for layer in [
+        "relief",
+        "contours",
+        "complexity",
+        "explored",
+        "edited",
+        "ranked",
+        "peaks",
+        "legend",
+    ] {
+        assert!(
+            ids.iter().any(|i| i == layer),
+            "missing layer {layer}: {ids:?}"
+        );
     }
     let doc = roxmltree::Document::parse(&svg).unwrap();
-    let layer = |id: &str| doc.descendants().find(|n| n.attribute("id") == Some(id)).unwrap();
-    let explored_titles: Vec<String> =
-        layer("explored").descendants().filter(|n| n.has_tag_name("title")).filter_map(|n| n.text().map(str::to_string)).collect();
-    assert!(explored_titles.contains(&"explored: src/odd & <name>.rs".to_string()), "{explored_titles:?}");
+    let layer = |id: &str| {
+        doc.descendants()
+            .find(|n| n.attribute("id") == Some(id))
+            .unwrap()
+    };
+    let explored_titles: Vec<String> = layer("explored")
+        .descendants()
+        .filter(|n| n.has_tag_name("title"))
+        .filter_map(|n| n.text().map(str::to_string))
+        .collect();
+    assert!(
+        explored_titles.contains(&"explored: src/odd & <name>.rs".to_string()),
+        "{explored_titles:?}"
+    );
     assert!(explored_titles.contains(&"explored: src/app.rs".to_string()));
-    assert_eq!(layer("edited").children().filter(|n| n.is_element()).count(), 1);
-    assert!(layer("contours").children().any(|n| n.has_tag_name("path")), "no contour lines drawn");
-    assert!(layer("peaks").children().any(|n| n.is_element()), "no peak labelled");
+    assert_eq!(
+        layer("edited")
+            .children()
+            .filter(|n| n.is_element())
+            .count(),
+        1
+    );
+    assert!(
+        layer("contours").children().any(|n| n.has_tag_name("path")),
+        "no contour lines drawn"
+    );
+    assert!(
+        layer("peaks").children().any(|n| n.is_element()),
+        "no peak labelled"
+    );
 
     let out = tempfile::tempdir().unwrap();
     let png = out.path().join("t.png");
@@ -316,8 +455,14 @@ fn terrain_svg_is_valid_xml_with_contour_and_highlight_layers() {
     let text = terrain::heatmap_text(&idx, Some(&g), 40, 10);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 11, "{text}");
-    assert!(lines.iter().all(|l| l.chars().count() <= 40));
-    assert!(text.contains('X') && lines[10].starts_with("legend:"), "{text}");
+    assert!(
+        lines[..10].iter().all(|l| l.chars().count() <= 40),
+        "{text}"
+    );
+    assert!(
+        text.contains('X') && lines[10].starts_with("legend:"),
+        "{text}"
+    );
     let peaks = terrain::describe_peaks(&idx, 3);
     assert!(peaks.contains("src/"), "{peaks}");
 }
@@ -329,7 +474,9 @@ fn terrain_of_ten_thousand_files_stays_under_500_kb() {
         for f in 0..250 {
             let sub = dir.path().join(format!("pkg{d}/mod{}", f % 7));
             std::fs::create_dir_all(&sub).unwrap();
-            let body = (0..(f % 13 + 1)).map(|k| format!("def fn_{d}_{f}_{k}(x):\n    if x:\n        return x\n")).collect::<String>();
+            let body = (0..(f % 13 + 1))
+                .map(|k| format!("def fn_{d}_{f}_{k}(x):\n    if x:\n        return x\n"))
+                .collect::<String>();
             std::fs::write(sub.join(format!("file{f}.py")), body).unwrap();
         }
     }
@@ -349,10 +496,20 @@ fn rank_and_terrain_commands_work_on_a_repo() {
         .env("XDG_CACHE_HOME", cache.path())
         .args(["rank", "--repo"])
         .arg(repo.path())
-        .args(["--issue", "parse_config panics on empty input", "--json", "--top", "3"])
+        .args([
+            "--issue",
+            "parse_config panics on empty input",
+            "--json",
+            "--top",
+            "3",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["ranked"][0]["path"], "src/config.rs");
     assert_eq!(v["ranked"].as_array().unwrap().len(), 3);
@@ -372,7 +529,11 @@ fn rank_and_terrain_commands_work_on_a_repo() {
         .arg(&png)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     svg_layers(&std::fs::read_to_string(&svg).unwrap());
     assert!(std::fs::metadata(&png).unwrap().len() > 1000);
 

@@ -1,9 +1,16 @@
 //! The one integration-test binary. Each capability has a module; `support` holds the
 //! mock LLM server, the mock GitHub API and the temp repo builder.
 
+mod action;
 mod agent;
 mod audit;
+mod faults;
+mod gate;
+mod proptests;
 mod providers;
 mod reports;
+mod strange_repo;
 mod index;
+mod mcp;
 mod support;
+mod tools;

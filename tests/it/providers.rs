@@ -802,3 +802,75 @@ async fn models_text_names_the_variable_and_lists_local_models() {
         "{text}"
     );
 }
+
+#[test]
+fn models_reports_a_broken_config_file_and_still_answers() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".github")).unwrap();
+    std::fs::write(
+        home.path().join(".github/octagit.yml"),
+        "max_turns: 5\nmodel_budget: 3\n",
+    )
+    .unwrap();
+    let out = models_cmd(home.path())
+        .env("OLLAMA_HOST", format!("127.0.0.1:{}", closed_port()))
+        .args(["models", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let err = v["config_error"].as_str().unwrap();
+    assert!(err.starts_with(".github/octagit.yml:2:"), "{err}");
+    assert!(err.contains("model_budget"), "{err}");
+    assert_eq!(v["providers"].as_array().unwrap().len(), 12);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn models_uses_config_base_url_overrides() {
+    let mock = MockLlm::start().await;
+    mock.serve_models(&[
+        "qwen2.5-coder-7b-instruct",
+        "text-embedding-nomic-embed-text-v1.5",
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".github")).unwrap();
+    std::fs::write(
+        home.path().join(".github/octagit.yml"),
+        format!(
+            "providers:\n  lm_studio:\n    base_url: {}\n",
+            mock.openai_base_url()
+        ),
+    )
+    .unwrap();
+    let out = models_cmd(home.path())
+        .env("OLLAMA_HOST", format!("127.0.0.1:{}", closed_port()))
+        .args(["models", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["config_error"], Value::Null);
+    let lm = v["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["provider"] == "lm_studio")
+        .unwrap();
+    assert_eq!(lm["base_url"], mock.openai_base_url());
+    assert_eq!(lm["reachable"], true);
+    assert_eq!(lm["models"], json!(["qwen2.5-coder-7b-instruct"]));
+    assert_eq!(
+        lm["skipped"],
+        json!(["text-embedding-nomic-embed-text-v1.5 (embedding model)"])
+    );
+    assert!(
+        v["local_hops"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("lm_studio/qwen2.5-coder-7b-instruct")),
+        "{}",
+        v["local_hops"]
+    );
+}

@@ -29,11 +29,12 @@ fn t(sec: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap() + chrono::Duration::seconds(sec)
 }
 
-const HEATMAP: &str = "\
-  ..::--==++**##%%@@%%##**++==--::..      ..::--==++**##%%@@%%##**++
- ..::--==++**#X%%@@%%##**++==--::..      ..::--==++*o##%%@@%%##**++=
-  ..::--==++**##%%@@%%##**++==--::..      ..::--==++**##%%@@%%##**++
-legend: ' .:-=+*#%@' low→high symbol density · o explored · X edited";
+const HEATMAP: &str = concat!(
+    "  ..::--==++**##%%@@%%##**++==--::..      ..::--==++**##%%@@%%##**++\n",
+    " ..::--==++**#X%%@@%%##**++==--::..      ..::--==++*o##%%@@%%##**++=\n",
+    "  ..::--==++**##%%@@%%##**++==--::..      ..::--==++**##%%@@%%##**++\n",
+    "legend: ' .:-=+*#%@' low→high symbol density · o explored · X edited"
+);
 
 /// Built from JSON so audit fields added later (all defaulted) do not break the fixtures.
 fn candidate(v: serde_json::Value) -> AuditCandidate {
@@ -643,11 +644,11 @@ fn summary_success() {
 fn summary_rate_limit_exhausted_across_all_hops() {
     let md = summary(&rate_record());
     assert!(
-        md.contains("Every model in the chain was rate limited"),
+        md.contains("All 3 models in the chain were rate limited"),
         "{md}"
     );
     assert!(
-        md.contains("12:06 UTC"),
+        md.contains("12:07 UTC"),
         "the reset of the last limited hop is named: {md}"
     );
     insta::assert_snapshot!("summary_rate_exhausted", md);
@@ -756,7 +757,8 @@ fn hostile_issue_text_cannot_inject_markup() {
     r.task.issue_title = "<img src=x onerror=alert(1)> | `code` [link](javascript:alert(1))".into();
     let md = report::job_summary(&r);
     assert!(!md.contains("<img"), "{md}");
-    assert!(!md.contains("](javascript:"), "{md}");
+    assert!(!md.contains("[link](javascript:"), "no live link: {md}");
+    assert!(md.contains("\\[link\\]"), "brackets escaped: {md}");
     let html = report::html(&r, &RunArtefacts::default());
     assert!(!html.contains("<img"), "no raw tag from the issue");
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
@@ -1058,9 +1060,9 @@ fn report_command_explains_a_missing_or_corrupt_record() {
 
 /// `OCTAGIT_WRITE_FIXTURES=1 cargo test --test it reports::fixture` rewrites the fixture
 /// run directory from the builders here (after a deliberate change to RunRecord).
-fn write_fixture(dir: &Path) {
+fn write_fixture(dir: &Path, record: &RunRecord) {
     std::fs::create_dir_all(dir).unwrap();
-    let json = serde_json::to_string_pretty(&rate_record()).unwrap();
+    let json = serde_json::to_string_pretty(record).unwrap();
     std::fs::write(dir.join("run.json"), json + "\n").unwrap();
     let (tmp, _) = rendered_run_dir();
     for f in ["terrain.svg", "trajectory.jsonl"] {
@@ -1070,16 +1072,21 @@ fn write_fixture(dir: &Path) {
 
 #[test]
 fn fixture_matches_the_record_builder() {
-    if std::env::var_os("OCTAGIT_WRITE_FIXTURES").is_some() {
-        write_fixture(&fixture("rate_exhausted"));
+    let fixtures: [(&str, fn() -> RunRecord); 2] =
+        [("rate_exhausted", rate_record), ("success", success_record)];
+    for (name, build) in fixtures {
+        if std::env::var_os("OCTAGIT_WRITE_FIXTURES").is_some() {
+            write_fixture(&fixture(name), &build());
+        }
+        // The fixtures are the builders' records as JSON; if RunRecord changes shape, this says so.
+        let text = std::fs::read_to_string(fixture(name).join("run.json")).unwrap();
+        let from_file: RunRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            report::job_summary(&from_file),
+            report::job_summary(&build()),
+            "{name}"
+        );
     }
-    // The fixture is the rate-limit record as JSON; if RunRecord changes shape, this says so.
-    let text = std::fs::read_to_string(fixture("rate_exhausted").join("run.json")).unwrap();
-    let from_file: RunRecord = serde_json::from_str(&text).unwrap();
-    assert_eq!(
-        report::job_summary(&from_file),
-        report::job_summary(&rate_record())
-    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,0 +1,289 @@
+//! The fault-injection matrix: each failure class at the first, a middle and the last hop
+//! of a three-hop chain (plus a run with no provider at all). Every cell must end with the
+//! artefacts and the right exit code. Hops speak the real OpenAI wire to loopback mocks.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use octagit::chain::Hop;
+use octagit::config::{Config, ProviderOverride};
+use octagit::failure::FailureClass;
+use octagit::pipeline::{self, Issue, RunOptions, RunOutcome};
+use octagit::provider::{ModelClient, ProviderEnv};
+use serde_json::json;
+use wiremock::ResponseTemplate;
+
+use crate::support::mock_llm::{Endpoint, MockLlm, Reply};
+use crate::support::repo::TempRepo;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    RateShort,
+    RateLong,
+    Context,
+    Auth,
+    Billing,
+    BadModel,
+    Hallucination,
+    ConnectionRefused,
+    Timeout,
+    MalformedJson,
+    ErrorInside200,
+}
+
+const FAULTS: [Fault; 11] = [
+    Fault::RateShort,
+    Fault::RateLong,
+    Fault::Context,
+    Fault::Auth,
+    Fault::Billing,
+    Fault::BadModel,
+    Fault::Hallucination,
+    Fault::ConnectionRefused,
+    Fault::Timeout,
+    Fault::MalformedJson,
+    Fault::ErrorInside200,
+];
+
+/// Three providers on the OpenAI wire, so auth and billing poison only one hop.
+const PROVIDERS: [&str; 3] = ["openai", "openrouter", "huggingface"];
+const SLUGS: [&str; 3] = ["openai/gpt-4o-mini", "openrouter/meta/llama", "huggingface/qwen/coder"];
+
+impl Fault {
+    /// The class the run reports when this fault hits the last hop.
+    fn class(self) -> FailureClass {
+        match self {
+            Fault::RateShort => unreachable!("a short reset is retried, never the run's failure"),
+            Fault::RateLong => FailureClass::Rate,
+            Fault::Context => FailureClass::Context,
+            Fault::Auth => FailureClass::Auth,
+            Fault::Billing => FailureClass::Billing,
+            Fault::Hallucination => FailureClass::Hallucination,
+            _ => FailureClass::BadModel,
+        }
+    }
+
+    /// What the faulty hop's mock answers, in order.
+    fn script(self) -> Vec<ResponseTemplate> {
+        let unknown = || Reply::text("").tool_call("c1", "launch_rockets", "{}").openai();
+        match self {
+            Fault::RateShort => {
+                let mut v = vec![MockLlm::openai_error_rate_limit("1s")];
+                v.extend(fix());
+                v
+            }
+            Fault::RateLong => vec![MockLlm::openai_error_rate_limit("6m0s")],
+            Fault::Context => vec![MockLlm::openai_error_context_length_exceeded()],
+            Fault::Auth => vec![MockLlm::openai_error_invalid_api_key("sk-abc...wxyz")],
+            Fault::Billing => vec![MockLlm::openai_error_insufficient_quota()],
+            Fault::BadModel => vec![MockLlm::openai_error_model_not_found("gpt-9")],
+            Fault::Hallucination => vec![unknown(), unknown(), unknown()],
+            Fault::ConnectionRefused => vec![],
+            Fault::Timeout => vec![MockLlm::delayed(Reply::text("late").openai(), Duration::from_secs(4))],
+            Fault::MalformedJson => vec![MockLlm::malformed_json()],
+            Fault::ErrorInside200 => vec![MockLlm::openai_error_inside_200(502, "upstream provider failed")],
+        }
+    }
+}
+
+/// A working hop's answers: fix the bug, then finish.
+fn fix() -> Vec<ResponseTemplate> {
+    vec![
+        Reply::text("")
+            .tool_call("e1", "edit_file", &json!({"path": "value.txt", "old_text": "broken", "new_text": "fixed"}).to_string())
+            .usage(500, 40)
+            .openai(),
+        Reply::text("")
+            .tool_call("f1", "finish", &json!({"summary": "value fixed"}).to_string())
+            .usage(600, 20)
+            .openai(),
+    ]
+}
+
+/// A base URL where nothing listens. A port freed by a bound-then-dropped listener could be
+/// taken by another cell's mock running concurrently, so use a loopback address no mock
+/// binds (mocks bind 127.0.0.1) and the discard port.
+fn closed_port_url() -> String {
+    "http://127.0.0.3:9/v1".to_string()
+}
+
+struct Cell {
+    fault: Option<Fault>,
+    position: &'static str,
+    ok: bool,
+    detail: String,
+}
+
+async fn run_cell(fault: Fault, at: usize) -> Cell {
+    let repo = TempRepo::with_files(&[
+        ("value.txt", "broken\n"),
+        ("check.sh", "grep -q fixed value.txt || { echo 'FAIL: value'; exit 1; }\n"),
+    ]);
+    let mut mocks = Vec::new();
+    let mut overrides = BTreeMap::new();
+    for (i, provider) in PROVIDERS.iter().enumerate() {
+        let url = if i < at || (i == at && fault == Fault::ConnectionRefused) {
+            // Hops before the fault are down: the walker must reach the faulty hop.
+            closed_port_url()
+        } else {
+            let mock = MockLlm::start().await;
+            let script = if i == at { fault.script() } else { fix() };
+            for r in script {
+                mock.push(Endpoint::OpenAiChat, r);
+            }
+            let url = mock.openai_base_url();
+            mocks.push(mock);
+            url
+        };
+        overrides.insert(provider.to_string(), ProviderOverride { base_url: Some(url), api_key_env: None });
+    }
+    let vars: BTreeMap<String, String> = [
+        ("OPENAI_API_KEY", "sk-matrix-openai-0000000000000000"),
+        ("OPENROUTER_API_KEY", "sk-or-v1-matrix00000000000000000000"),
+        ("HF_TOKEN", "hf_matrix000000000000000000000000"),
+        ("OCTAGIT_OFFLINE", "1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    // Healthy hops get a generous timeout (the machine is busy running every cell at
+    // once); only the hop that is meant to time out gets a short one.
+    let env = ProviderEnv { vars, overrides, request_timeout: Some(Duration::from_secs(30)) };
+    let hops: Vec<Hop> = SLUGS
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut client = ModelClient::resolve(s, &env).unwrap();
+            if i == at && fault == Fault::Timeout {
+                client.timeout = Duration::from_secs(1);
+            }
+            Hop::new(client)
+        })
+        .collect();
+    let out = tempfile::tempdir().unwrap();
+    let cfg = Config { test_command: Some("sh check.sh".into()), max_turns: 12, ..Config::default() };
+    let opts = RunOptions {
+        out_dir: Some(out.path().join("run")),
+        hops: Some(hops),
+        provider_env: Some(env),
+        index_cache: Some(out.path().join("cache")),
+        origin: "test".into(),
+        ..Default::default()
+    };
+    let issue = Issue { number: Some(1), title: "value is broken".into(), body: "make it say fixed".into(), url: None };
+    let o = pipeline::run(repo.path(), issue, cfg, opts).await;
+    let position = ["first", "middle", "last"][at];
+    let mut problems = artefact_problems(&o);
+    let last = at == 2;
+    let (want_code, want_class) = if fault == Fault::RateShort || !last { (0, None) } else { (1, Some(fault.class())) };
+    if o.exit_code != want_code {
+        problems.push(format!("exit {} want {want_code}", o.exit_code));
+    }
+    if o.record.failure_class() != want_class {
+        problems.push(format!("class {:?} want {want_class:?}", o.record.failure_class()));
+    }
+    // The faulty hop's failure is on record with its class, whatever the outcome.
+    if fault != Fault::RateShort && fault != Fault::Hallucination {
+        let recorded = o.record.hops.iter().any(|h| h.hop == at && h.class == Some(fault.class()));
+        if !recorded {
+            problems.push(format!("no {:?} attempt recorded at hop {at}", fault.class()));
+        }
+    }
+    if fault == Fault::Hallucination && !last && o.record.handoffs.is_empty() {
+        problems.push("no handoff recorded".into());
+    }
+    drop(mocks);
+    if !problems.is_empty() {
+        let hops: Vec<String> = o
+            .record
+            .hops
+            .iter()
+            .map(|h| format!("hop {} {:?} {}ms {}", h.hop, h.class, h.latency_ms, h.error.clone().unwrap_or_default().chars().take(120).collect::<String>()))
+            .collect();
+        problems.push(format!("hops: [{}]", hops.join(" | ")));
+    }
+    Cell { fault: Some(fault), position, ok: problems.is_empty(), detail: problems.join("; ") }
+}
+
+fn artefact_problems(o: &RunOutcome) -> Vec<String> {
+    let mut p = Vec::new();
+    for f in ["run.json", "context-graph.json", "terrain.svg", "summary.md", "report.html"] {
+        if !o.dir.join(f).exists() {
+            p.push(format!("{f} missing"));
+        }
+    }
+    if o.record.advice.is_none() {
+        p.push("no advice".into());
+    }
+    p
+}
+
+/// No provider at all: the real audit over an empty environment.
+async fn run_no_provider() -> Cell {
+    let repo = TempRepo::with_files(&[("value.txt", "broken\n"), ("check.sh", "exit 1\n")]);
+    let out = tempfile::tempdir().unwrap();
+    let vars: BTreeMap<String, String> = [("OCTAGIT_OFFLINE".to_string(), "1".to_string())].into_iter().collect();
+    let env = ProviderEnv { vars, overrides: BTreeMap::new(), request_timeout: Some(Duration::from_secs(1)) };
+    let cfg = Config { test_command: Some("sh check.sh".into()), ..Config::default() };
+    let opts = RunOptions {
+        out_dir: Some(out.path().join("run")),
+        provider_env: Some(env),
+        index_cache: Some(out.path().join("cache")),
+        ..Default::default()
+    };
+    let issue = Issue { number: Some(1), title: "t".into(), body: "b".into(), url: None };
+    let o = pipeline::run(repo.path(), issue, cfg, opts).await;
+    let mut problems = artefact_problems(&o);
+    if o.exit_code != 3 {
+        problems.push(format!("exit {} want 3", o.exit_code));
+    }
+    if o.record.failure_class() != Some(FailureClass::NoModel) {
+        problems.push(format!("class {:?}", o.record.failure_class()));
+    }
+    Cell { fault: None, position: "-", ok: problems.is_empty(), detail: problems.join("; ") }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fault_injection_matrix() {
+    let mut set = tokio::task::JoinSet::new();
+    // A few cells at a time: each runs a whole pipeline with its own mocks and test runs.
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(6));
+    for fault in FAULTS {
+        for at in 0..3 {
+            let permits = permits.clone();
+            set.spawn(async move {
+                let _p = permits.acquire_owned().await.expect("semaphore open");
+                run_cell(fault, at).await
+            });
+        }
+    }
+    set.spawn(run_no_provider());
+    let mut cells = Vec::new();
+    while let Some(c) = set.join_next().await {
+        cells.push(c.expect("cell task"));
+    }
+    cells.sort_by_key(|c| (c.fault.map(|f| FAULTS.iter().position(|x| *x == f).unwrap()).unwrap_or(99), c.position));
+
+    println!("\nfault-injection matrix (hop where the fault strikes):");
+    println!("{:<20} {:>7} {:>7} {:>7}", "fault", "first", "middle", "last");
+    for fault in FAULTS {
+        let mark = |pos: &str| {
+            cells
+                .iter()
+                .find(|c| c.fault == Some(fault) && c.position == pos)
+                .map(|c| if c.ok { "pass" } else { "FAIL" })
+                .unwrap_or("?")
+        };
+        println!("{:<20} {:>7} {:>7} {:>7}", format!("{fault:?}"), mark("first"), mark("middle"), mark("last"));
+    }
+    let none = cells.iter().find(|c| c.fault.is_none()).unwrap();
+    println!("{:<20} {:>7}", "no provider at all", if none.ok { "pass" } else { "FAIL" });
+    let passed = cells.iter().filter(|c| c.ok).count();
+    println!("cells passed: {passed}/{}", cells.len());
+    let failures: Vec<String> = cells
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{:?} at {}: {}", c.fault, c.position, c.detail))
+        .collect();
+    assert!(failures.is_empty(), "failing cells:\n{}", failures.join("\n"));
+}
