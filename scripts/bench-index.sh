@@ -27,7 +27,7 @@ for t in "${trees[@]}"; do
   /usr/bin/time -f "ctags_peak_rss_mb=%M" -o /tmp/ctags-time.$$ ctags -R -f /dev/null "$t" 2>/dev/null || true
   end=$(date +%s.%N)
   ctags_s=$(echo "$end - $start" | bc)
-  ctags_rss=$(awk -F= '{printf "%.1f", $2/1024}' /tmp/ctags-time.$$ 2>/dev/null || echo "?")
+  ctags_rss=$(awk -F= '/^ctags_peak_rss_mb=/ {printf "%.1f", $2/1024}' /tmp/ctags-time.$$ 2>/dev/null || echo "?")
   rm -f /tmp/ctags-time.$$
   out=$("$bin" "$t")
   echo "$out"

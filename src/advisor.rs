@@ -489,10 +489,10 @@ fn rate(record: &RunRecord) -> Draft {
         });
     let headline = if all && limited.len() > 1 {
         // The models are listed in the body and the timeline; a headline stays short.
-        format!(
-            "All {} models in the chain were rate limited",
-            limited.len()
-        )
+        match limited.len() {
+            2 => "Both models in the chain were rate limited".to_string(),
+            n => format!("All {n} models in the chain were rate limited"),
+        }
     } else if let Some(m) = limited.first() {
         format!("Rate limited on {m}")
     } else {
@@ -839,6 +839,7 @@ fn hallucination(record: &RunRecord) -> Draft {
     let headline = match models.len() {
         0 => "The model's actions did not match the repository".into(),
         1 => format!("{} kept making invalid moves", models[0]),
+        2 => "Both models kept making invalid moves".into(),
         n => format!("All {n} models kept making invalid moves"),
     };
     let mut why = String::new();
@@ -850,14 +851,14 @@ fn hallucination(record: &RunRecord) -> Draft {
         why.push(' ');
     }
     why.push_str(
-        "The model called tools that do not exist, sent invalid arguments, edited text that is \
-         not in the file, or claimed a fix the tests refuted. Each mistake was fed back; after \
-         repeated ones the walker handed over to the next hop with a summary of progress.",
+        "Invalid moves are calls to tools that do not exist, bad arguments, edits of text that \
+         is not in the file, or a claimed fix the tests refute. Each one was fed back to the \
+         model; after repeated ones the walker moves to the next hop with a summary of progress.",
     );
     if !record.handoffs.is_empty() {
         why.push_str(&match record.handoffs.len() {
-            1 => " The walker handed over once.".to_string(),
-            n => format!(" The walker handed over {n} times."),
+            1 => " Here it handed over once.".to_string(),
+            n => format!(" Here it handed over {n} times."),
         });
     }
     let hint = record

@@ -75,7 +75,7 @@ impl Default for Config {
             max_turns: 30,
             max_cost_usd: 2.0,
             max_minutes: 20,
-            protected_paths: vec![".github/workflows/**".into()],
+            protected_paths: vec![".github/workflows/**".into(), CONFIG_PATH.into()],
             base_branch: None,
             draft: true,
             branch_prefix: "octagit/".into(),

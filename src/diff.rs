@@ -9,6 +9,11 @@ use crate::run_record::DiffStat;
 
 /// Diff of HEAD against the working tree, untracked files included, redacted.
 pub fn workdir_diff(repo: &Path) -> Result<(String, DiffStat), git2::Error> {
+    workdir_diff_raw(repo).map(|(text, stat)| (crate::secret::redact(&text), stat))
+}
+
+/// The same diff unredacted: only for the pre-publish secret scan, never for output.
+pub fn workdir_diff_raw(repo: &Path) -> Result<(String, DiffStat), git2::Error> {
     let r = Repository::open(repo)?;
     let head = r.head().ok().and_then(|h| h.peel_to_tree().ok());
     let mut opts = DiffOptions::new();
@@ -27,7 +32,7 @@ pub fn workdir_diff(repo: &Path) -> Result<(String, DiffStat), git2::Error> {
         true
     })?;
     Ok((
-        crate::secret::redact(&text),
+        text,
         DiffStat { files: stats.files_changed(), insertions: stats.insertions(), deletions: stats.deletions() },
     ))
 }

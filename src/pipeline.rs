@@ -416,11 +416,14 @@ async fn finish(
     if let Some(g) = graph {
         let _ = g.write(&run.dir.join("context-graph.json"));
     }
-    match crate::diff::workdir_diff(&run.repo) {
-        Ok((diff, stat)) => {
+    let mut leaks_secret = false;
+    match crate::diff::workdir_diff_raw(&run.repo) {
+        Ok((raw, stat)) => {
             // The run directory lives inside the repo when --out is not given; it is
             // ignored by its own .gitignore, so it never shows up here.
             if stat.files > 0 {
+                leaks_secret = crate::secret::contains_secret(&raw);
+                let diff = crate::secret::redact(&raw);
                 let _ = std::fs::write(run.dir.join("patch.diff"), &diff);
                 run.record.diff = Some(diff);
                 run.record.diff_stat = Some(stat);
@@ -437,7 +440,16 @@ async fn finish(
     }
 
     // Publish before the advisor so its note can speak of the PR or the kept branch.
-    if let Some(target) = publish {
+    if leaks_secret {
+        // A pushed commit cannot be redacted: keep the work local and say why.
+        run.record.fail(
+            FailureClass::Publish,
+            "the change contains what looks like a secret (a registered credential, a token or a private key), so nothing was pushed",
+            "secret scan of the diff before publishing",
+        );
+        code = exit::NO_FIX;
+    }
+    if let Some(target) = publish.filter(|_| !leaks_secret) {
         let stage = begin("publish");
         let has_edits = run.record.diff_stat.is_some();
         if run.record.status == RunStatus::Success || has_edits {

@@ -60,12 +60,30 @@ pub fn register(value: &str) {
     if value.len() < 8 {
         return;
     }
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    // actions/checkout stores the token in .git/config as a basic-auth header, base64 of
+    // `x-access-token:<token>`: a test script that prints .git/config must not leak it.
+    let forms = [
+        value.to_string(),
+        b64.encode(value),
+        b64.encode(format!("x-access-token:{value}")),
+    ];
     let mut reg = registry().write().unwrap_or_else(|e| e.into_inner());
-    if !reg.iter().any(|v| v == value) {
-        reg.push(value.to_string());
-        // Longest first so a key that contains another is masked whole.
-        reg.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    for form in forms {
+        if !reg.iter().any(|v| *v == form) {
+            reg.push(form);
+        }
     }
+    // Longest first so a key that contains another is masked whole.
+    reg.sort_by_key(|v| std::cmp::Reverse(v.len()));
+}
+
+/// Whether `text` holds a registered secret or a well-known token or private-key shape.
+/// Publishing checks the raw diff with this before anything is pushed.
+pub fn contains_secret(text: &str) -> bool {
+    let reg = registry().read().unwrap_or_else(|e| e.into_inner());
+    reg.iter().any(|s| text.contains(s.as_str())) || token_patterns().is_match(text)
 }
 
 /// Shapes of well-known tokens, masked even when we never saw the value itself
@@ -79,7 +97,8 @@ fn token_patterns() -> &'static Regex {
             r"|gh[pousr]_[A-Za-z0-9]{20,}",
             r"|github_pat_[A-Za-z0-9_]{20,}",
             r"|hf_[A-Za-z0-9]{20,}",
-            r"|xox[abpr]-[A-Za-z0-9\-]{10,})"
+            r"|xox[abpr]-[A-Za-z0-9\-]{10,}",
+            r"|-----BEGIN [A-Z ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z ]*PRIVATE KEY-----|\z))"
         ))
         .expect("static regex")
     })
@@ -142,6 +161,19 @@ mod tests {
         assert!(!out.contains("plain-secret-value-123"));
         assert!(!out.contains("ghp_abc"));
         assert!(out.starts_with("key *** and *** end"));
+    }
+
+    #[test]
+    fn base64_forms_of_a_token_are_masked_too() {
+        use base64::Engine;
+        let token = "ghs_base64formtoken0123456789";
+        register(token);
+        let header = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
+        let config = format!("[http]\n\textraheader = AUTHORIZATION: basic {header}\n");
+        assert!(contains_secret(&config));
+        assert!(!redact(&config).contains(&header));
+        assert!(contains_secret("-----BEGIN OPENSSH PRIVATE KEY-----\nabc"));
+        assert!(!contains_secret("nothing to see"));
     }
 
     #[test]

@@ -130,6 +130,15 @@ impl ToolOutcome {
     }
 }
 
+/// An error result on its way out of a tool: boxed, as a [`ToolOutcome`] is large.
+struct Fail(Box<ToolOutcome>);
+
+impl From<ToolOutcome> for Fail {
+    fn from(o: ToolOutcome) -> Fail {
+        Fail(Box::new(o))
+    }
+}
+
 /// The JSON schemas the model is offered.
 pub fn specs() -> Vec<ToolSpec> {
     let spec = |name: &str, description: &str, parameters: Value| ToolSpec {
@@ -300,7 +309,7 @@ impl Tools {
         out
     }
 
-    fn read_file(&self, args: &Args) -> Result<ToolOutcome, ToolOutcome> {
+    fn read_file(&self, args: &Args) -> Result<ToolOutcome, Fail> {
         let rel = args.str("path")?;
         let path = self
             .workspace
@@ -308,20 +317,20 @@ impl Tools {
             .map_err(ToolOutcome::refused)?;
         let shown = self.workspace.relative(&path);
         if path.is_dir() {
-            return Err(ToolOutcome::error(
+            return Err(Fail::from(ToolOutcome::error(
                 Some(Signal::Unsupported),
                 format!("`{rel}` is a directory; use list_dir to see what it holds"),
-            ));
+            )));
         }
         let bytes = std::fs::read(&path).map_err(|_| self.missing(&rel, "read"))?;
         if bytes.contains(&0) {
-            return Err(ToolOutcome::error(
+            return Err(Fail::from(ToolOutcome::error(
                 Some(Signal::Unsupported),
                 format!(
                     "`{shown}` is a binary file ({} bytes); it cannot be shown as text",
                     bytes.len()
                 ),
-            ));
+            )));
         }
         let text = String::from_utf8_lossy(&bytes);
         let lines: Vec<&str> = text.lines().collect();
@@ -335,12 +344,12 @@ impl Tools {
             });
         }
         if start > total || start > end {
-            return Err(ToolOutcome::error(
+            return Err(Fail::from(ToolOutcome::error(
                 Some(Signal::BadArguments),
                 format!(
                     "`{shown}` has {total} lines; start_line {start} and end_line {end} select none"
                 ),
-            ));
+            )));
         }
         // Stop at a line boundary within the budget and say where to continue.
         let room = self.budget.saturating_sub(200);
@@ -368,17 +377,17 @@ impl Tools {
         })
     }
 
-    fn list_dir(&self, args: &Args) -> Result<ToolOutcome, ToolOutcome> {
+    fn list_dir(&self, args: &Args) -> Result<ToolOutcome, Fail> {
         let rel = args.opt_str("path")?.unwrap_or_default();
         let path = self
             .workspace
             .resolve_read(&rel)
             .map_err(ToolOutcome::refused)?;
         if path.is_file() {
-            return Err(ToolOutcome::error(
+            return Err(Fail::from(ToolOutcome::error(
                 Some(Signal::Unsupported),
                 format!("`{rel}` is a file; use read_file to read it"),
-            ));
+            )));
         }
         let entries = std::fs::read_dir(&path).map_err(|_| self.missing(&rel, "list"))?;
         let mut names: Vec<String> = entries
@@ -415,12 +424,12 @@ impl Tools {
         Ok(ToolOutcome::ok(content))
     }
 
-    fn search(&self, args: &Args) -> Result<ToolOutcome, ToolOutcome> {
+    fn search(&self, args: &Args) -> Result<ToolOutcome, Fail> {
         use grep_searcher::{BinaryDetection, SearcherBuilder, sinks};
 
         let pattern = args.str("pattern")?;
         if pattern.is_empty() {
-            return Err(args.bad("`pattern` is empty; give a regular expression to look for"));
+            return Err(Fail::from(args.bad("`pattern` is empty; give a regular expression to look for")));
         }
         let max = args
             .opt_usize("max_results")?
@@ -432,7 +441,7 @@ impl Tools {
             .resolve_read(&rel)
             .map_err(ToolOutcome::refused)?;
         if !base.exists() {
-            return Err(self.missing(&rel, "search"));
+            return Err(Fail::from(self.missing(&rel, "search")));
         }
         let mut note = String::new();
         let matcher = match grep_regex::RegexMatcherBuilder::new().build(&pattern) {
@@ -500,12 +509,12 @@ impl Tools {
         Ok(ToolOutcome::ok(content))
     }
 
-    fn edit_file(&self, args: &Args) -> Result<ToolOutcome, ToolOutcome> {
+    fn edit_file(&self, args: &Args) -> Result<ToolOutcome, Fail> {
         let rel = args.str("path")?;
         let old = args.str("old_text")?;
         let new = args.str("new_text")?;
         if old.is_empty() {
-            return Err(args.bad("`old_text` is empty; to create a file use write_file, to change one give the exact text to replace"));
+            return Err(Fail::from(args.bad("`old_text` is empty; to create a file use write_file, to change one give the exact text to replace")));
         }
         let path = self
             .workspace
@@ -548,7 +557,7 @@ impl Tools {
     }
 
     /// The file's text, when it exists and is a small text file.
-    fn editable_text(&self, rel: &str, path: &Path) -> Result<String, ToolOutcome> {
+    fn editable_text(&self, rel: &str, path: &Path) -> Result<String, Fail> {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(_) => {
@@ -558,28 +567,28 @@ impl Tools {
             }
         };
         if meta.is_dir() {
-            return Err(ToolOutcome::error(
+            return Err(Fail::from(ToolOutcome::error(
                 Some(Signal::Unsupported),
                 format!("`{rel}` is a directory, not a file"),
-            ));
+            )));
         }
         if meta.len() > MAX_EDIT_BYTES {
-            return Err(ToolOutcome::error(
+            return Err(Fail::from(ToolOutcome::error(
                 Some(Signal::Unsupported),
                 format!(
                     "`{rel}` is {} bytes, over the {} byte limit for edits; leave it unchanged",
                     meta.len(),
                     MAX_EDIT_BYTES
                 ),
-            ));
+            )));
         }
         let bytes = std::fs::read(path)
             .map_err(|e| ToolOutcome::error(None, format!("cannot read `{rel}`: {e}")))?;
         if bytes.contains(&0) {
-            return Err(ToolOutcome::error(
+            return Err(Fail::from(ToolOutcome::error(
                 Some(Signal::Unsupported),
                 format!("`{rel}` is a binary file; it cannot be edited as text"),
-            ));
+            )));
         }
         String::from_utf8(bytes).map_err(|_| {
             ToolOutcome::error(
@@ -589,11 +598,11 @@ impl Tools {
         })
     }
 
-    fn write_file(&self, args: &Args) -> Result<ToolOutcome, ToolOutcome> {
+    fn write_file(&self, args: &Args) -> Result<ToolOutcome, Fail> {
         let rel = args.str("path")?;
         let content = args.str("content")?;
         if rel.trim().is_empty() || rel.ends_with('/') {
-            return Err(args.bad("`path` must name a file"));
+            return Err(Fail::from(args.bad("`path` must name a file")));
         }
         let path = self
             .workspace
@@ -601,20 +610,20 @@ impl Tools {
             .map_err(ToolOutcome::refused)?;
         let shown = self.workspace.relative(&path);
         if std::fs::symlink_metadata(&path).is_ok() {
-            return Err(ToolOutcome::error(
+            return Err(Fail::from(ToolOutcome::error(
                 Some(Signal::FileExists),
                 format!(
                     "`{shown}` already exists; change it with edit_file (write_file only creates new files)"
                 ),
-            ));
+            )));
         }
         if content.len() as u64 > MAX_EDIT_BYTES || content.contains('\0') {
-            return Err(ToolOutcome::error(
+            return Err(Fail::from(ToolOutcome::error(
                 Some(Signal::Unsupported),
                 format!(
                     "the content for `{shown}` is binary or over {MAX_EDIT_BYTES} bytes; write a smaller text file"
                 ),
-            ));
+            )));
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
@@ -642,7 +651,7 @@ impl Tools {
         })
     }
 
-    fn git_diff(&self) -> Result<ToolOutcome, ToolOutcome> {
+    fn git_diff(&self) -> Result<ToolOutcome, Fail> {
         let (patch, stat) = crate::diff::workdir_diff(self.workspace.root()).map_err(|e| {
             ToolOutcome::error(None, format!("cannot compute the diff: {}", e.message()))
         })?;
@@ -657,12 +666,12 @@ impl Tools {
         )))
     }
 
-    async fn run_tests(&self) -> Result<ToolOutcome, ToolOutcome> {
+    async fn run_tests(&self) -> Result<ToolOutcome, Fail> {
         let Some(gate) = &self.gate else {
-            return Err(ToolOutcome::error(
+            return Err(Fail::from(ToolOutcome::error(
                 None,
                 "no test command is configured or detected for this repository; check the fix by reading the code, then call finish",
-            ));
+            )));
         };
         let run = gate.run().await;
         let digest = gate.digest(&run, self.budget / 3);
@@ -673,10 +682,10 @@ impl Tools {
         })
     }
 
-    fn finish(&self, args: &Args) -> Result<ToolOutcome, ToolOutcome> {
+    fn finish(&self, args: &Args) -> Result<ToolOutcome, Fail> {
         let summary = args.str("summary")?;
         if summary.trim().is_empty() {
-            return Err(args.bad("`summary` is empty; say what was wrong and what you changed"));
+            return Err(Fail::from(args.bad("`summary` is empty; say what was wrong and what you changed")));
         }
         Ok(ToolOutcome {
             finished: Some(crate::secret::redact(summary.trim())),
@@ -726,7 +735,7 @@ struct Args {
 }
 
 impl Args {
-    fn parse(tool: &'static str, raw: &str) -> Result<Args, ToolOutcome> {
+    fn parse(tool: &'static str, raw: &str) -> Result<Args, Fail> {
         let raw = raw.trim();
         if raw.is_empty() {
             return Ok(Args {
@@ -754,7 +763,7 @@ impl Args {
                 tool,
                 map: Map::new(),
             }),
-            other => Err(bad(format!("got {}", kind(&other)))),
+            other => Err(Fail::from(bad(format!("got {}", kind(&other))))),
         }
     }
 
@@ -765,7 +774,7 @@ impl Args {
         )
     }
 
-    fn str(&self, key: &str) -> Result<String, ToolOutcome> {
+    fn str(&self, key: &str) -> Result<String, Fail> {
         self.opt_str(key)?.ok_or_else(|| {
             self.bad(&format!(
                 "missing required argument `{key}`; send {}",
@@ -774,16 +783,16 @@ impl Args {
         })
     }
 
-    fn opt_str(&self, key: &str) -> Result<Option<String>, ToolOutcome> {
+    fn opt_str(&self, key: &str) -> Result<Option<String>, Fail> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(other) => Err(self.bad(&format!("`{key}` must be a string, got {}", kind(other)))),
+            Some(other) => Err(Fail::from(self.bad(&format!("`{key}` must be a string, got {}", kind(other))))),
         }
     }
 
-    fn opt_usize(&self, key: &str) -> Result<Option<usize>, ToolOutcome> {
+    fn opt_usize(&self, key: &str) -> Result<Option<usize>, Fail> {
         let v = match self.map.get(key) {
             None | Some(Value::Null) => return Ok(None),
             Some(v) => v,
@@ -921,9 +930,9 @@ pub fn apply_edit(text: &str, old: &str, new: &str) -> Result<Edit, EditError> {
                 new_lines: new.lines().count(),
             })
         }
-        many => Err(EditError::NotUnique(
+        many => Err(Fail::from(EditError::NotUnique(
             many.iter().map(|&i| line_of(i)).collect(),
-        )),
+        ))),
     }
 }
 

@@ -466,6 +466,7 @@ impl Action {
         }
         let (mut sender, worker) = comment.into_worker();
         sender.run_url = run_url.clone();
+        sender.log_groups = true;
 
         let base_branch = p
             .cfg
@@ -511,7 +512,10 @@ impl Action {
             origin: "action".into(),
             provider_env: Some(env),
             publish: Some(target),
-            progress: Some(Box::new(sender)),
+            progress: Some(Box::new({
+                sender.open_first_group();
+                sender
+            })),
             repo_slug: Some(p.slug.clone()),
             test_command_source: self.input("test-command").map(|_| "input".into()),
             ..Default::default()
@@ -522,9 +526,12 @@ impl Action {
             body: issue.body.clone(),
             url: issue.url.clone(),
         };
-        wf::group(&format!("OctaGit on #{}: {}", issue.number, issue.title));
+        println!(
+            "OctaGit on #{}: {}",
+            issue.number,
+            crate::secret::redact(&issue.title)
+        );
         let outcome = crate::pipeline::run(workspace, pipeline_issue, p.cfg.clone(), opts).await;
-        wf::endgroup();
 
         // The pipeline dropped the sender: the worker drains and hands the comment back.
         let mut comment = match worker.await {

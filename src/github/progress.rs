@@ -215,14 +215,57 @@ impl ProgressComment {
             }
             self
         });
-        (ProgressSender { tx, run_url: None }, handle)
+        (
+            ProgressSender {
+                tx,
+                run_url: None,
+                log_groups: false,
+                group_open: false,
+            },
+            handle,
+        )
     }
 }
 
-/// The sync side of the progress worker: render and send, never wait.
+/// The sync side of the progress worker: render and send, never wait. With `log_groups`
+/// it also folds the log into one `::group::` per stage, with the stage's result printed
+/// after the fold so it stays visible.
 pub struct ProgressSender {
     tx: mpsc::UnboundedSender<String>,
     pub run_url: Option<String>,
+    pub log_groups: bool,
+    group_open: bool,
+}
+
+/// The first planned stage the record has not done yet.
+pub fn next_planned(record: &RunRecord) -> Option<&'static str> {
+    PLANNED
+        .iter()
+        .map(|(k, _)| *k)
+        .find(|k| !record.stages.iter().any(|s| s.name.eq_ignore_ascii_case(k)))
+}
+
+impl ProgressSender {
+    /// Open the log group of the first stage (call before the pipeline starts).
+    pub fn open_first_group(&mut self) {
+        if self.log_groups {
+            crate::github::workflow_cmd::group(&label(PLANNED[0].0));
+            self.group_open = true;
+        }
+    }
+
+    /// Close the last open group (call after the pipeline returns).
+    pub fn close_group(&mut self) {
+        if std::mem::take(&mut self.group_open) {
+            crate::github::workflow_cmd::endgroup();
+        }
+    }
+}
+
+impl Drop for ProgressSender {
+    fn drop(&mut self) {
+        self.close_group();
+    }
 }
 
 impl crate::pipeline::ProgressSink for ProgressSender {
@@ -231,6 +274,34 @@ impl crate::pipeline::ProgressSink for ProgressSender {
         let _ = self
             .tx
             .send(render_running(record, None, self.run_url.as_deref()));
+        if !self.log_groups {
+            return;
+        }
+        self.close_group();
+        if let Some(s) = record.stages.last() {
+            let mark = match s.status {
+                StageStatus::Ok => "✓",
+                StageStatus::Failed => "✗",
+                StageStatus::Skipped => "–",
+            };
+            let note = s
+                .note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default();
+            println!(
+                "{mark} {} ({:.1} s){}",
+                label(&s.name),
+                s.duration_ms as f64 / 1000.0,
+                crate::secret::redact(&note)
+            );
+        }
+        if record.status == RunStatus::Running
+            && let Some(next) = next_planned(record)
+        {
+            crate::github::workflow_cmd::group(&label(next));
+            self.group_open = true;
+        }
     }
 }
 

@@ -3,24 +3,24 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::FileEntry;
 use super::tags::Tagged;
 
 /// Bump when `Tagged` or the queries change meaning, so old entries are not trusted.
 const FORMAT: u32 = 1;
 const FILE_NAME: &str = "tags-v1.json";
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Deserialize, Default)]
 struct OnDisk {
     format: u32,
     entries: HashMap<String, Tagged>,
 }
 
 pub(crate) struct TagCache {
-    path: Option<PathBuf>,
     entries: HashMap<String, Tagged>,
 }
 
@@ -39,7 +39,6 @@ impl TagCache {
     pub fn load(dir: Option<&Path>) -> TagCache {
         let Some(dir) = dir else {
             return TagCache {
-                path: None,
                 entries: HashMap::new(),
             };
         };
@@ -50,10 +49,7 @@ impl TagCache {
             .filter(|d| d.format == FORMAT)
             .map(|d| d.entries)
             .unwrap_or_default();
-        TagCache {
-            path: Some(path),
-            entries,
-        }
+        TagCache { entries }
     }
 
     pub fn len(&self) -> usize {
@@ -63,27 +59,55 @@ impl TagCache {
     pub fn get(&self, key: &str) -> Option<&Tagged> {
         self.entries.get(key)
     }
+}
 
-    /// Replace the cache with exactly `entries` (this run's files), so deleted and changed
-    /// files do not accumulate. Written to a temp file and renamed: a crash never leaves a
-    /// torn cache.
-    pub fn store(&mut self, entries: HashMap<String, Tagged>) -> std::io::Result<()> {
-        self.entries = entries;
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        let doc = OnDisk {
-            format: FORMAT,
-            entries: std::mem::take(&mut self.entries),
-        };
-        let res = serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &doc);
-        self.entries = doc.entries;
-        res.map_err(std::io::Error::other)?;
-        tmp.as_file_mut().flush()?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    }
+#[derive(Serialize)]
+struct TaggedRef<'a> {
+    definitions: &'a [super::Symbol],
+    references: &'a [String],
+    complexity: usize,
+}
+
+#[derive(Serialize)]
+struct OnDiskRef<'a> {
+    format: u32,
+    entries: HashMap<&'a str, TaggedRef<'a>>,
+}
+
+/// Replace the cache in `dir` with this run's files (`keys` parallel to `files`), so
+/// deleted and changed files do not accumulate. Written to a temp file and renamed: a
+/// crash never leaves a torn cache.
+pub(crate) fn store(
+    dir: &Path,
+    files: &[FileEntry],
+    keys: &[Option<String>],
+) -> std::io::Result<()> {
+    let entries: HashMap<&str, TaggedRef> = files
+        .iter()
+        .zip(keys)
+        .filter_map(|(f, k)| {
+            k.as_deref().map(|k| {
+                (
+                    k,
+                    TaggedRef {
+                        definitions: &f.definitions,
+                        references: &f.references,
+                        complexity: f.complexity,
+                    },
+                )
+            })
+        })
+        .collect();
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let doc = OnDiskRef {
+        format: FORMAT,
+        entries,
+    };
+    let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+    serde_json::to_writer(&mut w, &doc).map_err(std::io::Error::other)?;
+    w.flush()?;
+    drop(w);
+    tmp.persist(dir.join(FILE_NAME)).map_err(|e| e.error)?;
+    Ok(())
 }

@@ -10,7 +10,7 @@ pub mod repo_map;
 pub mod tags;
 pub mod walk;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -141,7 +141,8 @@ enum Outcome {
     Kept {
         entry: Box<FileEntry>,
         terms: Vec<(u32, u32)>,
-        cache: Option<(String, tags::Tagged)>,
+        /// The cache key of a parsed language file.
+        key: Option<String>,
         hit: bool,
     },
 }
@@ -173,7 +174,7 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
     }
     let mut files = Vec::with_capacity(outcomes.len());
     let mut terms = Vec::with_capacity(outcomes.len());
-    let mut fresh_cache = HashMap::new();
+    let mut keys: Vec<Option<String>> = Vec::with_capacity(outcomes.len());
     for o in outcomes {
         match o {
             Outcome::Skipped(reason) => {
@@ -182,7 +183,7 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
             Outcome::Kept {
                 entry,
                 terms: t,
-                cache: c,
+                key,
                 hit,
             } => {
                 if entry.lang.is_some() {
@@ -193,20 +194,21 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
                     }
                 }
                 stats.symbols += entry.definitions.len();
-                if let Some((k, v)) = c {
-                    fresh_cache.insert(k, v);
-                }
+                keys.push(key);
                 files.push(*entry);
                 terms.push(t);
             }
         }
     }
-    let mut cache = cache;
     // A warm run that parsed nothing and saw the same files leaves the cache as it is.
-    let unchanged = stats.parsed == 0 && fresh_cache.len() == cache.len();
-    if opts.cache_dir.is_some()
+    // The new cache is written from the entries themselves: no second copy of the tags.
+    let live: std::collections::HashSet<&str> = keys.iter().flatten().map(String::as_str).collect();
+    let unchanged = stats.parsed == 0 && live.len() == cache.len();
+    drop(live);
+    drop(cache);
+    if let Some(dir) = &opts.cache_dir
         && !unchanged
-        && let Err(e) = cache.store(fresh_cache)
+        && let Err(e) = cache::store(dir, &files, &keys)
     {
         // The index is complete without the cache; the next run is just slower.
         tracing::warn!("cannot write the index cache: {e}");
@@ -238,15 +240,12 @@ fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
     let kind = walk::classify(&c.rel, lang.is_some());
     let lines = bytes.iter().filter(|b| **b == b'\n').count()
         + usize::from(!bytes.ends_with(b"\n") && !bytes.is_empty());
-    let (tagged, cache_entry, hit) = match lang {
+    let (tagged, key, hit) = match lang {
         Some(l) => {
             let key = cache::key(&bytes, l.name);
             match cache.get(&key) {
-                Some(t) => (t.clone(), Some((key, t.clone())), true),
-                None => {
-                    let t = l.tag(&bytes);
-                    (t.clone(), Some((key, t)), false)
-                }
+                Some(t) => (t.clone(), Some(key), true),
+                None => (l.tag(&bytes), Some(key), false),
             }
         }
         None => (tags::Tagged::default(), None, false),
@@ -268,7 +267,7 @@ fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
     Outcome::Kept {
         entry: Box::new(entry),
         terms,
-        cache: cache_entry,
+        key,
         hit,
     }
 }

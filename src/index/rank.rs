@@ -250,7 +250,7 @@ fn for_each_term(text: &str, mut f: impl FnMut(&str, u32)) {
     let stop = stop_hashes();
     let mut buf = [0u8; 64];
     let mut bounds = [(0usize, 0usize); 16];
-    let mut emit = |t: &[u8], f: &mut dyn FnMut(&str, u32)| {
+    let emit = |t: &[u8], f: &mut dyn FnMut(&str, u32)| {
         if t.len() < 2 || t.iter().all(u8::is_ascii_digit) {
             return;
         }
@@ -772,9 +772,9 @@ mod tests {
                 "parse_config",
                 "parse",
                 "config",
-                "httpserver",
-                "http",
-                "server"
+                "xmlparser",
+                "xml",
+                "parser"
             ]
         );
     }

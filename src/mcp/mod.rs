@@ -56,7 +56,8 @@ one progress notification per stage when the request carries a progressToken; ca
 step and still writes the artefacts.",
         annotations(
             title = "Fix an issue",
-            destructive_hint = false,
+            // It edits the working tree of the repository it is given.
+            destructive_hint = true,
             open_world_hint = true
         )
     )]

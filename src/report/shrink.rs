@@ -43,12 +43,13 @@ impl Part {
         self.full.len()
     }
 
-    fn shrink_to(&mut self, max: usize) {
+    fn shrink_to(&mut self, max: usize, limit: usize) {
         let note = |kept: usize| {
             format!(
-                "… [{} of {} cut here to fit GitHub's 1 MiB job-summary limit; the full text is in the run directory]",
+                "… [{} of {} cut here to fit {}; the full text is in the run directory]",
                 fmt::bytes(self.full.len() - kept),
-                fmt::bytes(self.full.len())
+                fmt::bytes(self.full.len()),
+                limit_phrase(limit)
             )
         };
         if max < 64 {
@@ -100,7 +101,7 @@ pub(crate) fn fit(limit: usize, parts: &mut [Part], render: impl Fn(&[Part]) -> 
     let apply = |parts: &mut [Part], cap: usize| {
         for p in parts.iter_mut() {
             if p.original_len() > cap {
-                p.shrink_to(cap);
+                p.shrink_to(cap, limit);
             } else {
                 p.shown = p.full.clone();
             }
@@ -128,8 +129,8 @@ pub(crate) fn fit(limit: usize, parts: &mut [Part], render: impl Fn(&[Part]) -> 
 
 fn hard_cut(out: &str, limit: usize) -> String {
     let note = format!(
-        "\n\n> **This summary was cut at {} to fit GitHub's 1 MiB limit.** The full report is `report.html` in the run directory.\n",
-        fmt::bytes(limit)
+        "\n\n> **This summary was cut here to fit {}.** The full report is `report.html` in the run directory.\n",
+        limit_phrase(limit)
     );
     let room = limit.saturating_sub(note.len());
     let mut s = fmt::head_bytes(out, room).to_string();
@@ -139,6 +140,15 @@ fn hard_cut(out: &str, limit: usize) -> String {
         return fmt::head_bytes(&s, limit).to_string();
     }
     s
+}
+
+/// What a cut was for, in words: GitHub's limit for the real summary, the given size otherwise.
+pub(crate) fn limit_phrase(limit: usize) -> String {
+    if limit >= super::SUMMARY_LIMIT {
+        "GitHub's 1 MiB job-summary limit".into()
+    } else {
+        format!("a {} size limit", fmt::bytes(limit))
+    }
 }
 
 /// One line per cut part, for the notice at the top of the report.
@@ -184,7 +194,7 @@ mod tests {
             (0..1000).map(|i| format!("line {i}\n")).collect(),
             Keep::Tail,
         );
-        p.shrink_to(100);
+        p.shrink_to(100, 1000);
         assert!(p.text().ends_with("line 999\n"));
         assert!(p.text().starts_with("… ["));
     }
@@ -194,6 +204,6 @@ mod tests {
         let mut parts: Vec<Part> = vec![];
         let out = fit(1_000, &mut parts, |_| "x".repeat(5_000));
         assert!(out.len() <= 1_000);
-        assert!(out.contains("cut at"));
+        assert!(out.contains("cut here to fit a 1000 B size limit"), "{out}");
     }
 }

@@ -85,7 +85,7 @@ pub(super) fn render(record: &RunRecord, limit: usize) -> String {
     add(HANDOFFS, Some(&handoffs), Keep::Head);
     add(FINISH, record.finish_summary.as_deref(), Keep::Head);
 
-    let out = fit(limit, &mut parts, |p| compose(record, &advice, p));
+    let out = fit(limit, &mut parts, |p| compose(record, &advice, p, limit));
     redact(&out)
 }
 
@@ -93,14 +93,15 @@ fn part<'a>(parts: &'a [Part], label: &str) -> Option<&'a str> {
     parts.iter().find(|p| p.label == label).map(|p| p.text())
 }
 
-fn compose(record: &RunRecord, advice: &Advice, parts: &[Part]) -> String {
+fn compose(record: &RunRecord, advice: &Advice, parts: &[Part], limit: usize) -> String {
     let mut s = String::with_capacity(16 * 1024);
     header(&mut s, record);
 
     let cuts = describe_cuts(parts);
     if !cuts.is_empty() {
         s.push_str(&format!(
-            "> **Shortened to fit GitHub's 1 MiB job-summary limit:** {}. The full text is in the run directory (`report.html`, `run.json`).\n\n",
+            "> **Shortened to fit {}:** {}. The full text is in the run directory (`report.html`, `run.json`).\n\n",
+            super::shrink::limit_phrase(limit),
             cuts.join(", ")
         ));
     }

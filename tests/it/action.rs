@@ -758,7 +758,30 @@ async fn labeled_issue_end_to_end_opens_a_draft_pr() {
     );
     assert!(ran.outputs["summary-path"].starts_with(&r.p("runner_temp").display().to_string()));
     assert!(!ran.summary.is_empty());
-    assert!(ran.stdout.contains("::group::OctaGit on #7"));
+    // One log group per stage, each result printed after its fold.
+    for stage in [
+        "Read the issue",
+        "Index the repository",
+        "Run the tests again",
+        "Push and open the pull request",
+    ] {
+        assert!(
+            ran.stdout.contains(&format!("::group::{stage}")),
+            "{}",
+            ran.stdout
+        );
+    }
+    assert!(
+        ran.stdout.contains("✓ Run the tests again"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(
+        ran.stdout.matches("::group::").count(),
+        ran.stdout.matches("::endgroup::").count(),
+        "{}",
+        ran.stdout
+    );
     // The token appears only in the line that asks the runner to mask it.
     let leaks: Vec<&str> = ran
         .stdout

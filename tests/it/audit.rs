@@ -230,6 +230,63 @@ async fn refused_key_and_exhausted_quota_keep_their_class() {
 }
 
 #[tokio::test]
+async fn a_short_rate_limit_keeps_the_hop_last_a_long_one_drops_it() {
+    let mock = MockLlm::start().await;
+    mock.set_default(Endpoint::OpenAiChat, Reply::text("O").openai());
+    route(
+        &mock,
+        Endpoint::AnthropicMessages,
+        "claude-haiku-4-5",
+        MockLlm::anthropic_error_rate_limit(5),
+    )
+    .await;
+    route(
+        &mock,
+        Endpoint::AnthropicMessages,
+        "claude-sonnet-4-5",
+        MockLlm::anthropic_error_rate_limit(3_600),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = run_audit(&input(
+        &[
+            "anthropic/claude-sonnet-4-5",
+            "anthropic/claude-haiku-4-5",
+            "openai/gpt-4.1",
+        ],
+        env_for(&mock),
+        offline(dir.path()),
+    ))
+    .await;
+
+    let short = report
+        .candidates
+        .iter()
+        .find(|c| c.slug == "anthropic/claude-haiku-4-5")
+        .unwrap();
+    assert_eq!(short.class, Some(FailureClass::Rate));
+    assert!(short.reachable && short.viable, "{short:?}");
+    assert_eq!(short.tpm_remaining, Some(0));
+    assert!(
+        short.reason.as_deref().unwrap().contains("resets in"),
+        "{:?}",
+        short.reason
+    );
+    let long = report
+        .candidates
+        .iter()
+        .find(|c| c.slug == "anthropic/claude-sonnet-4-5")
+        .unwrap();
+    assert_eq!(long.class, Some(FailureClass::Rate));
+    assert!(!long.reachable && !long.viable, "{long:?}");
+    // The exhausted budget ranks behind a more expensive hop with room.
+    assert_eq!(
+        report.chain,
+        ["openai/gpt-4.1", "anthropic/claude-haiku-4-5"]
+    );
+}
+
+#[tokio::test]
 async fn a_window_too_small_is_dropped_for_context() {
     let mock = MockLlm::start().await;
     mock.set_default(Endpoint::OpenAiChat, Reply::text("O").openai());
@@ -592,7 +649,10 @@ async fn probes_run_concurrently() {
     let report = run_audit(&input(&slugs, env_for(&mock), offline(dir.path()))).await;
     assert_eq!(report.chain.len(), 4, "{report:?}");
     // For the record (not asserted: wall time depends on the machine).
-    eprintln!("audit with four probes each answering after 1 s: {} ms", report.duration_ms);
+    eprintln!(
+        "audit with four probes each answering after 1 s: {} ms",
+        report.duration_ms
+    );
 
     let arrivals = arrivals.lock().unwrap().clone();
     assert_eq!(

@@ -671,7 +671,7 @@ async fn a_process_that_leaves_the_group_cannot_hang_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let r = run_shell(
-        "echo before; setsid sleep 60 & echo $! > escaped.pid; echo after",
+        "echo before; setsid sleep 60 & echo $! > escaped.pid; sleep 0.5; echo after",
         dir.path(),
         Duration::from_secs(30),
         4096,

@@ -5,6 +5,7 @@ mod action;
 mod agent;
 mod audit;
 mod faults;
+mod injection;
 mod gate;
 mod proptests;
 mod providers;
