@@ -226,7 +226,9 @@ impl Config {
         let fail = |key: &str, message: String| ConfigError::Invalid {
             file: file.to_string(),
             line: line_of_key(text, key),
-            message: format!("`{key}`: {message}"),
+            // Values are echoed; a quoted "\n" in one must not split the one-line error
+            // (found by tests/it/proptests.rs).
+            message: format!("`{key}`: {}", message.replace('\n', "\\n").replace('\r', "\\r")),
         };
         if self.max_turns == 0 {
             return Err(fail("max_turns", "must be at least 1".into()));

@@ -532,7 +532,7 @@ async fn resolve_hops(
         est_turns: cfg.max_turns.min(15),
         env: env.clone(),
         pricing: audit::pricing::PricingOptions::from_vars(&env.vars),
-        first_prompt: None,
+        first_prompt: Some(audit::FirstPrompt { system: system.to_string(), user: first_user.to_string(), tools: specs.clone() }),
     };
     let report = audit::run_audit(&input).await;
     let hops = report

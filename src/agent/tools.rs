@@ -289,7 +289,7 @@ impl Tools {
         };
         let args = match Args::parse(tool, &call.arguments) {
             Ok(a) => a,
-            Err(e) => return self.finalise(e),
+            Err(e) => return self.finalise(*e.0),
         };
         let out = match tool {
             "read_file" => self.read_file(&args),
@@ -301,7 +301,7 @@ impl Tools {
             "run_tests" => self.run_tests().await,
             _ => self.finish(&args),
         };
-        self.finalise(out.unwrap_or_else(|e| e))
+        self.finalise(out.unwrap_or_else(|e| *e.0))
     }
 
     fn finalise(&self, mut out: ToolOutcome) -> ToolOutcome {
@@ -429,7 +429,9 @@ impl Tools {
 
         let pattern = args.str("pattern")?;
         if pattern.is_empty() {
-            return Err(Fail::from(args.bad("`pattern` is empty; give a regular expression to look for")));
+            return Err(Fail::from(
+                args.bad("`pattern` is empty; give a regular expression to look for"),
+            ));
         }
         let max = args
             .opt_usize("max_results")?
@@ -563,7 +565,7 @@ impl Tools {
             Err(_) => {
                 let mut e = self.missing(rel, "edit");
                 e.content.push_str("; to create a new file use write_file");
-                return Err(e);
+                return Err(e.into());
             }
         };
         if meta.is_dir() {
@@ -590,12 +592,13 @@ impl Tools {
                 format!("`{rel}` is a binary file; it cannot be edited as text"),
             )));
         }
-        String::from_utf8(bytes).map_err(|_| {
+        let text = String::from_utf8(bytes).map_err(|_| {
             ToolOutcome::error(
                 Some(Signal::Unsupported),
                 format!("`{rel}` is not UTF-8 text; it cannot be edited"),
             )
-        })
+        })?;
+        Ok(text)
     }
 
     fn write_file(&self, args: &Args) -> Result<ToolOutcome, Fail> {
@@ -685,7 +688,9 @@ impl Tools {
     fn finish(&self, args: &Args) -> Result<ToolOutcome, Fail> {
         let summary = args.str("summary")?;
         if summary.trim().is_empty() {
-            return Err(Fail::from(args.bad("`summary` is empty; say what was wrong and what you changed")));
+            return Err(Fail::from(args.bad(
+                "`summary` is empty; say what was wrong and what you changed",
+            )));
         }
         Ok(ToolOutcome {
             finished: Some(crate::secret::redact(summary.trim())),
@@ -776,10 +781,10 @@ impl Args {
 
     fn str(&self, key: &str) -> Result<String, Fail> {
         self.opt_str(key)?.ok_or_else(|| {
-            self.bad(&format!(
+            Fail::from(self.bad(&format!(
                 "missing required argument `{key}`; send {}",
                 example(self.tool)
-            ))
+            )))
         })
     }
 
@@ -788,7 +793,9 @@ impl Args {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(other) => Err(Fail::from(self.bad(&format!("`{key}` must be a string, got {}", kind(other))))),
+            Some(other) => Err(Fail::from(
+                self.bad(&format!("`{key}` must be a string, got {}", kind(other))),
+            )),
         }
     }
 
@@ -802,8 +809,9 @@ impl Args {
             Value::String(s) => s.trim().parse::<u64>().ok(),
             _ => None,
         };
-        n.map(|n| Some(n as usize))
-            .ok_or_else(|| self.bad(&format!("`{key}` must be a whole number, got {v}")))
+        n.map(|n| Some(n as usize)).ok_or_else(|| {
+            Fail::from(self.bad(&format!("`{key}` must be a whole number, got {v}")))
+        })
     }
 }
 
@@ -930,9 +938,9 @@ pub fn apply_edit(text: &str, old: &str, new: &str) -> Result<Edit, EditError> {
                 new_lines: new.lines().count(),
             })
         }
-        many => Err(Fail::from(EditError::NotUnique(
+        many => Err(EditError::NotUnique(
             many.iter().map(|&i| line_of(i)).collect(),
-        ))),
+        )),
     }
 }
 

@@ -75,13 +75,15 @@ pub struct Trajectory {
 }
 
 impl Trajectory {
-    /// Open `path` (normally `<run dir>/trajectory.jsonl`) for appending, creating its
-    /// directory. A directory path gets `trajectory.jsonl` inside it.
+    /// Open `path` for appending, creating directories as needed. A path ending in
+    /// `.jsonl` is the file itself; any other path is the run directory, which gets
+    /// `trajectory.jsonl` inside it.
     pub fn create(path: &Path) -> std::io::Result<Trajectory> {
-        let path = if path.is_dir() {
-            path.join(FILE_NAME)
-        } else {
+        let is_file = path.extension().is_some_and(|e| e == "jsonl");
+        let path = if is_file {
             path.to_path_buf()
+        } else {
+            path.join(FILE_NAME)
         };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -238,8 +240,11 @@ mod tests {
                 .contains("progress so far")
         );
 
-        // A directory path gets the file inside it.
+        // A directory path (existing or not) gets the file inside it.
         let t2 = Trajectory::create(dir.path()).unwrap();
         assert_eq!(t2.path(), dir.path().join(FILE_NAME));
+        let t3 = Trajectory::create(&dir.path().join("run-2")).unwrap();
+        assert_eq!(t3.path(), dir.path().join("run-2").join(FILE_NAME));
+        assert!(t3.path().is_file());
     }
 }

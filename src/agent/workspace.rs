@@ -18,7 +18,7 @@ pub enum WorkspaceError {
     #[error("refused: `{0}` is outside the repository; use a path relative to the repo root")]
     AbsoluteOutside(String),
     #[error(
-        "refused: `{path}` goes through the symlink `{link}`, which points outside the repository"
+        "refused: `{path}` goes through the symlink `{link}`, which points outside the repository or to nothing"
     )]
     SymlinkEscape { path: String, link: String },
     #[error(

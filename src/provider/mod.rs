@@ -163,7 +163,7 @@ impl ModelClient {
     }
 
     /// A client that replays `script` in-process (demo and tests).
-    pub fn scripted(name: &str, script: scripted::Script) -> ModelClient {
+    pub fn scripted(name: &str, script: impl Into<Arc<scripted::Script>>) -> ModelClient {
         ModelClient {
             spec: ModelSpec {
                 slug: format!("scripted/{name}"),
@@ -174,7 +174,7 @@ impl ModelClient {
             key: None,
             http: http_client(),
             timeout: DEFAULT_TIMEOUT,
-            script: Some(Arc::new(script)),
+            script: Some(script.into()),
         }
     }
 

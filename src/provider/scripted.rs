@@ -36,6 +36,8 @@ pub struct Script {
     pos: Mutex<usize>,
     /// Every request the script was asked to answer, for tests to inspect.
     pub seen: Mutex<Vec<ChatRequest>>,
+    /// When the first request arrived: the loop benchmark's time-to-first-request.
+    pub first_request_at: std::sync::OnceLock<Instant>,
 }
 
 impl Script {
@@ -44,6 +46,7 @@ impl Script {
             turns,
             pos: Mutex::new(0),
             seen: Mutex::new(Vec::new()),
+            first_request_at: std::sync::OnceLock::new(),
         }
     }
 
@@ -61,6 +64,7 @@ impl Script {
 
     pub async fn next(&self, req: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         let started = Instant::now();
+        let _ = self.first_request_at.set(started);
         if let Ok(mut seen) = self.seen.lock() {
             seen.push(req.clone());
         }

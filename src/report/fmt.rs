@@ -119,7 +119,11 @@ pub(crate) fn error_line(text: &str, max: usize) -> String {
     first_line(t, max)
 }
 
+/// At most `max` characters of `text`, redacted before it is cut so a cut can never leave
+/// half a secret that the redactor no longer recognises.
 pub(crate) fn clip_chars(text: &str, max: usize) -> String {
+    let text = crate::secret::redact(text);
+    let text = text.as_str();
     if text.chars().count() <= max {
         text.to_string()
     } else {

@@ -41,11 +41,13 @@ fn a(text: &str, url: &str) -> String {
     }
 }
 
+/// Redacted first, then cut: a cut must not leave half a secret behind.
 fn clipped(text: &str, max: usize) -> String {
+    let text = redact(text);
     if text.len() <= max {
-        return text.to_string();
+        return text;
     }
-    let head = fmt::head_bytes(text, max);
+    let head = fmt::head_bytes(&text, max);
     format!(
         "{head}\n… [{} more not shown here; the full text is in the run directory]",
         fmt::bytes(text.len() - head.len())
@@ -286,7 +288,10 @@ fn publish(h: &mut String, record: &RunRecord) {
             if p.pushed { "pushed" } else { "not pushed" },
             p.commit
                 .as_deref()
-                .map(|c| format!(" at <code>{}</code>", esc(&c[..c.len().min(12)])))
+                .map(|c| format!(
+                    " at <code>{}</code>",
+                    esc(&c.chars().take(12).collect::<String>())
+                ))
                 .unwrap_or_default()
         );
     }

@@ -378,7 +378,7 @@ fn publish(s: &mut String, record: &RunRecord) {
         let commit = p
             .commit
             .as_deref()
-            .map(|c| format!(" at {}", code(&c[..c.len().min(12)])))
+            .map(|c| format!(" at {}", code(&c.chars().take(12).collect::<String>())))
             .unwrap_or_default();
         lines.push(format!("Branch {} ({state}){commit}", code(b)));
     }

@@ -4,6 +4,7 @@
 mod action;
 mod agent;
 mod audit;
+mod chain;
 mod faults;
 mod injection;
 mod gate;

@@ -83,7 +83,7 @@ fn json_string() -> impl Strategy<Value = String> {
         2 => prop::sample::select(vec![
             "opened", "labeled", "created", "octagit", "/octagit", "/octagit please", "Bot",
             "github-actions[bot]", "User", "12", "#7", "-1", "0", "18446744073709551616", "",
-            "\n/octagit\n", "rate_limit", "insufficient_quota", "prompt is too long",
+            "\n/octagit\n", "line\nbreak", "\r\n", "rate_limit", "insufficient_quota", "prompt is too long",
         ]).prop_map(str::to_string),
     ]
 }
@@ -307,6 +307,26 @@ proptest! {
     ) {
         // JSON is YAML: every value shape under every key, including strings with newlines.
         check_config(&format!("draft: true\n{key}: {value}\n"))?;
+    }
+}
+
+#[test]
+fn config_errors_stay_one_line_when_values_hold_newlines() {
+    // Values are echoed in errors; a quoted newline must not split the message.
+    for text in [
+        "min_permission: \"a\\nb\"\n",
+        "fallback_chain: [\"x\\ny/z\"]\n",
+        "fallback_chain: [\"openai/\\n\"]\n",
+        "providers: {\"a\\nb\": {}}\n",
+        "max_turns: \"1\\n2\"\n",
+        "draft: \"yes\\nno\"\n",
+        "trigger: {label: 1, phrase: [\"\\n\"]}\n",
+        "\"un\\nknown\": 1\n",
+    ] {
+        let err = Config::from_yaml(text, CONFIG_PATH).expect_err(text);
+        let msg = err.to_string();
+        assert!(one_line(&msg), "{text:?} gives a multi-line error: {msg:?}");
+        assert!(msg.starts_with(".github/octagit.yml:1:"), "{text:?}: {msg}");
     }
 }
 

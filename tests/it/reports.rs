@@ -1072,7 +1072,8 @@ fn write_fixture(dir: &Path, record: &RunRecord) {
 
 #[test]
 fn fixture_matches_the_record_builder() {
-    let fixtures: [(&str, fn() -> RunRecord); 2] =
+    type Builder = fn() -> RunRecord;
+    let fixtures: [(&str, Builder); 2] =
         [("rate_exhausted", rate_record), ("success", success_record)];
     for (name, build) in fixtures {
         if std::env::var_os("OCTAGIT_WRITE_FIXTURES").is_some() {
@@ -1356,5 +1357,34 @@ fn html_report_in_headless_chromium() {
             );
             assert!(shot.is_file());
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The size guarantee, over arbitrary text
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// Any mix of diff, error and test output (any Unicode, any backticks) renders under
+    /// any limit without panicking.
+    #[test]
+    fn summary_never_exceeds_its_limit(
+        diff in "(?s).{0,3000}",
+        raw in "(?s).{0,2000}",
+        tail in "[a-zé`\n|<>*_]{0,4000}",
+        title in "(?s).{0,300}",
+        repeat in 1usize..40,
+        limit in 600usize..40_000,
+    ) {
+        let mut r = gate_record();
+        r.task.issue_title = title;
+        r.diff = Some(diff.repeat(repeat));
+        r.failure.as_mut().unwrap().raw = raw.repeat(repeat);
+        r.gate.after.as_mut().unwrap().output_tail = tail.repeat(repeat);
+        let md = report::job_summary_with_limit(&r, limit);
+        proptest::prop_assert!(md.len() <= limit, "{} > {limit}", md.len());
+        let html = report::html(&r, &RunArtefacts::default());
+        proptest::prop_assert!(html.ends_with("</html>\n"));
     }
 }
