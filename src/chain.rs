@@ -142,12 +142,17 @@ impl ChainWalker {
                 self.current = idx;
             }
             let hop = self.hops[idx].clone();
-            let result = tokio::time::timeout(
+            // The adapter has its own per-request timeout; this outer one only guards
+            // against a wire that never returns at all.
+            let result = match tokio::time::timeout(
                 hop.client.timeout + Duration::from_secs(5),
                 hop.client.chat(req),
             )
             .await
-            .unwrap_or_else(|_| Err(timeout_error(&hop)));
+            {
+                Ok(r) => r,
+                Err(_) => Err(timeout_error(&hop)),
+            };
             match result {
                 Ok(response) => {
                     let cost = hop.cost(response.usage.input_tokens, response.usage.output_tokens);

@@ -341,6 +341,8 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
             return finish(run, graph.as_ref(), &cfg, advisor_hop.as_ref(), opts.publish.as_ref(), started, exit::NO_FIX).await;
         }
     };
+    // The model's test digests then say what is newly failing and what now passes.
+    tools.set_baseline(baseline.clone());
     let mut walker = ChainWalker::new(hops, RetryPolicy::default());
     let end = {
         let graph_ref = graph.as_mut();

@@ -71,7 +71,7 @@ pub fn register(value: &str) {
     ];
     let mut reg = registry().write().unwrap_or_else(|e| e.into_inner());
     for form in forms {
-        if !reg.iter().any(|v| *v == form) {
+        if !reg.contains(&form) {
             reg.push(form);
         }
     }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::agent::prompt;
-use crate::agent::tools::{ToolOutcome, Tools};
+use crate::agent::tools::{Signal, ToolOutcome, Tools};
 use crate::agent::trajectory::Trajectory;
 use crate::chain::{ChainExhausted, ChainWalker};
 use crate::failure::FailureClass;
@@ -157,7 +157,6 @@ impl AgentLoop<'_> {
             for call in &response.tool_calls {
                 let _ = self.trajectory.tool_call(turn, call);
                 let mut outcome = self.tools.call(call).await;
-                let mut false_finish = false;
                 if let Some(t) = &outcome.test_run {
                     if last_tests.as_ref().map(|l| l.failed_tests != t.failed_tests || l.success != t.success).unwrap_or(true) {
                         progressed = true;
@@ -195,12 +194,11 @@ impl AgentLoop<'_> {
                                 self.record.gate.after = Some(a.clone());
                                 last_tests = Some(a);
                             }
-                            outcome = ToolOutcome { content: text, is_error: true, ..Default::default() };
-                            false_finish = true;
+                            outcome = ToolOutcome::refusal(text, Signal::FalseFinish);
                         }
                     }
                 }
-                if false_finish || outcome.signal.is_some_and(|s| s.is_hallucination()) {
+                if outcome.signal.is_some_and(|s| s.is_hallucination()) {
                     signals_on_hop += 1;
                 }
                 let _ = self.trajectory.tool_result(turn, call, &outcome);

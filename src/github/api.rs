@@ -8,6 +8,7 @@
 //! `_SET_HEADERS_MAP`); adding it again would send the header twice.
 
 use octocrab::Octocrab;
+use octocrab::service::middleware::retry::{NoOpRateLimitMetrics, RetryConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
@@ -171,6 +172,15 @@ impl GitHub {
             .base_uri(api_url.trim_end_matches('/'))
             .map_err(|e| ApiError::Config(format!("GITHUB_API_URL `{api_url}` is not a URL: {e}")))?
             .personal_token(token.expose().to_string())
+            // Server errors and transport failures are retried; a 403/429 carrying
+            // `retry-after` (GitHub's secondary rate limit) waits as told. A bare 403 is
+            // not retried: it is usually a real refusal (Actions may not open PRs).
+            .add_retry_config(RetryConfig::HandleRateLimits {
+                metrics: std::sync::Arc::new(NoOpRateLimitMetrics),
+                max_retries: 3,
+                min_wait_seconds: 2,
+                retry_on_forbidden: false,
+            })
             .set_connect_timeout(Some(std::time::Duration::from_secs(20)))
             .set_read_timeout(Some(std::time::Duration::from_secs(60)))
             .build()

@@ -189,17 +189,31 @@ impl ProgressComment {
 
     pub async fn update(&mut self, body: &str) {
         let result = match self.id {
-            Some(id) => self.gh.update_comment(id, body).await.map(|_| ()),
+            Some(id) => match self.gh.update_comment(id, body).await {
+                Ok(_) => Ok(()),
+                // Someone deleted the comment mid-run: start a new one so the result is
+                // still posted, and say so.
+                Err(e) if e.status() == Some(404) => {
+                    self.warnings.push("the progress comment was deleted during the run; a new one was posted".into());
+                    self.id = None;
+                    self.create(body).await
+                }
+                Err(e) => Err(e),
+            },
             // Creation failed at start: try once more so the result is not lost.
-            None => self.gh.create_comment(self.issue, body).await.map(|c| {
-                self.id = Some(c.id);
-                self.url = c.html_url;
-            }),
+            None => self.create(body).await,
         };
         if let Err(e) = result {
             self.warnings
                 .push(format!("the progress comment could not be updated: {e}"));
         }
+    }
+
+    async fn create(&mut self, body: &str) -> Result<(), crate::github::api::ApiError> {
+        let c = self.gh.create_comment(self.issue, body).await?;
+        self.id = Some(c.id);
+        self.url = c.html_url;
+        Ok(())
     }
 
     /// Hand the comment to a background task; the returned sender takes rendered bodies.

@@ -27,6 +27,9 @@ fn env(overrides: &[(&str, String)]) -> ProviderEnv {
     ProviderEnv { vars, overrides, request_timeout: Some(Duration::from_secs(20)) }
 }
 
+/// hop, model, provider, class, status, action, tokens in, tokens out.
+type Row<'a> = (usize, &'a str, &'a str, Option<FailureClass>, Option<u16>, &'a str, u64, u64);
+
 fn request() -> ChatRequest {
     ChatRequest { system: "be brief".into(), messages: vec![Message::user("hi")], max_tokens: 16, ..Default::default() }
 }
@@ -58,7 +61,7 @@ async fn long_rate_limit_then_auth_then_success_is_recorded_hop_by_hop() {
     assert!((answer.cost_usd - (120.0 * 1e-6 + 7.0 * 2e-6)).abs() < 1e-12);
 
     let rec = walker.attempts();
-    let shape: Vec<(usize, &str, &str, Option<FailureClass>, Option<u16>, &str, u64, u64)> = rec
+    let shape: Vec<Row> = rec
         .iter()
         .map(|h| (h.hop, h.model.as_str(), h.provider.as_str(), h.class, h.status, h.action.as_str(), h.tokens_in, h.tokens_out))
         .collect();

@@ -678,11 +678,11 @@ async fn a_process_that_leaves_the_group_cannot_hang_the_run() {
     )
     .await;
     let took = started.elapsed();
-    if let Ok(pid) = std::fs::read_to_string(dir.path().join("escaped.pid")) {
-        if let Ok(pid) = pid.trim().parse::<i32>() {
-            // SAFETY: signals the sleep this test started.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
+    if let Ok(pid) = std::fs::read_to_string(dir.path().join("escaped.pid"))
+        && let Ok(pid) = pid.trim().parse::<i32>()
+    {
+        // SAFETY: signals the sleep this test started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
     }
     assert!(took < Duration::from_secs(10), "took {took:?}");
     assert!(r.success(), "{}", r.output);

@@ -8,6 +8,7 @@ mod chain;
 mod faults;
 mod injection;
 mod gate;
+mod ghfaults;
 mod proptests;
 mod providers;
 mod reports;
