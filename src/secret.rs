@@ -7,6 +7,7 @@
 
 use std::sync::{OnceLock, RwLock};
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use serde::{Serialize, Serializer};
 
@@ -48,9 +49,17 @@ impl Serialize for Secret {
     }
 }
 
-fn registry() -> &'static RwLock<Vec<String>> {
-    static REG: OnceLock<RwLock<Vec<String>>> = OnceLock::new();
-    REG.get_or_init(|| RwLock::new(Vec::new()))
+/// Every registered secret form, and one automaton that finds them all in a single pass:
+/// redaction runs on every output, and the registry grows with each credential.
+#[derive(Default)]
+struct Registry {
+    values: Vec<String>,
+    matcher: Option<AhoCorasick>,
+}
+
+fn registry() -> &'static RwLock<Registry> {
+    static REG: OnceLock<RwLock<Registry>> = OnceLock::new();
+    REG.get_or_init(|| RwLock::new(Registry::default()))
 }
 
 /// Remember a value that must never be printed. Short values are ignored: masking
@@ -70,20 +79,26 @@ pub fn register(value: &str) {
         b64.encode(format!("x-access-token:{value}")),
     ];
     let mut reg = registry().write().unwrap_or_else(|e| e.into_inner());
+    let before = reg.values.len();
     for form in forms {
-        if !reg.contains(&form) {
-            reg.push(form);
+        if !reg.values.contains(&form) {
+            reg.values.push(form);
         }
     }
-    // Longest first so a key that contains another is masked whole.
-    reg.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    if reg.values.len() != before {
+        // Leftmost-longest, so a key that contains another is masked whole.
+        reg.matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&reg.values)
+            .ok();
+    }
 }
 
 /// Whether `text` holds a registered secret or a well-known token or private-key shape.
 /// Publishing checks the raw diff with this before anything is pushed.
 pub fn contains_secret(text: &str) -> bool {
     let reg = registry().read().unwrap_or_else(|e| e.into_inner());
-    reg.iter().any(|s| text.contains(s.as_str())) || token_patterns().is_match(text)
+    reg.matcher.as_ref().is_some_and(|m| m.is_match(text)) || token_patterns().is_match(text)
 }
 
 /// Shapes of well-known tokens, masked even when we never saw the value itself
@@ -106,14 +121,17 @@ fn token_patterns() -> &'static Regex {
 
 /// Mask every registered secret and every well-known token shape in `text`.
 pub fn redact(text: &str) -> String {
-    let reg = registry().read().unwrap_or_else(|e| e.into_inner());
-    let mut out = text.to_string();
-    for secret in reg.iter() {
-        if out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), MASK);
+    let masked = {
+        let reg = registry().read().unwrap_or_else(|e| e.into_inner());
+        match &reg.matcher {
+            Some(m) if m.is_match(text) => m.replace_all(text, &vec![MASK; reg.values.len()]),
+            _ => text.to_string(),
         }
+    };
+    match token_patterns().replace_all(&masked, MASK) {
+        std::borrow::Cow::Borrowed(_) => masked,
+        std::borrow::Cow::Owned(o) => o,
     }
-    token_patterns().replace_all(&out, MASK).into_owned()
 }
 
 /// Names of environment variables that hold credentials: stripped from every command

@@ -153,6 +153,7 @@ impl AgentLoop<'_> {
             }
 
             let mut progressed = false;
+            let mut graph_changed = false;
             let mut finished: Option<String> = None;
             for call in &response.tool_calls {
                 let _ = self.trajectory.tool_call(turn, call);
@@ -163,24 +164,24 @@ impl AgentLoop<'_> {
                     }
                     last_tests = Some(t.clone());
                 }
-                if let Some(path) = &outcome.explored {
-                    if seen_files.insert(path.clone()) {
-                        progressed = true;
-                    }
-                    if !self.record.files_explored.contains(path) {
-                        self.record.files_explored.push(path.clone());
-                    }
+                if let Some(path) = &outcome.explored
+                    && seen_files.insert(path.clone())
+                {
+                    progressed = true;
+                    self.record.files_explored.push(path.clone());
                     if let Some(g) = self.graph.as_deref_mut() {
                         g.mark_explored(path);
+                        graph_changed = true;
                     }
                 }
                 if let Some(path) = &outcome.edited {
                     progressed = true;
                     if !self.record.files_edited.contains(path) {
                         self.record.files_edited.push(path.clone());
-                    }
-                    if let Some(g) = self.graph.as_deref_mut() {
-                        g.mark_edited(path);
+                        if let Some(g) = self.graph.as_deref_mut() {
+                            g.mark_edited(path);
+                            graph_changed = true;
+                        }
                     }
                 }
                 if let Some(summary) = outcome.finished.clone() {
@@ -213,7 +214,9 @@ impl AgentLoop<'_> {
             for id in skipped {
                 messages.push(Message::tool_result(id, "skipped: the run finished"));
             }
-            if let Some(g) = self.graph.as_deref() {
+            // Written as the agent goes, so a run that dies mid-way still leaves the map of
+            // what was reached; only when it changed, since it grows with the repository.
+            if graph_changed && let Some(g) = self.graph.as_deref() {
                 let _ = g.write(&self.dir.join("context-graph.json"));
             }
             let _ = self.record.write(self.dir);
@@ -328,6 +331,16 @@ impl AgentLoop<'_> {
     /// one-line stub, oldest first, and the transcript says so.
     fn fit_context(&mut self, system: &str, messages: &mut [Message], window: u64) {
         let budget = (window as f64 * CONTEXT_SHARE) as usize;
+        // Every token covers at least one byte, so a conversation with fewer bytes than the
+        // budget fits without counting: the exact count would cost more than the turn.
+        let bytes = system.len()
+            + messages
+                .iter()
+                .map(|m| m.content.len() + m.tool_calls.iter().map(|c| c.name.len() + c.arguments.len()).sum::<usize>())
+                .sum::<usize>();
+        if bytes <= budget {
+            return;
+        }
         let mut total = crate::tokens::count(system)
             + messages.iter().map(|m| crate::tokens::count(&m.content) + 8).sum::<usize>();
         if total <= budget {

@@ -89,6 +89,11 @@ const BRANCH_KINDS: &[&str] = &[
     "case",
 ];
 
+/// Every language this build can tag, in a fixed order (the index into [`compiled`]).
+const NAMES: [&str; 11] = [
+    "rust", "python", "javascript", "typescript", "tsx", "go", "java", "c", "cpp", "ruby", "php",
+];
+
 /// File extension → language name, for the languages compiled in.
 pub(crate) fn lang_for_path(path: &str) -> Option<&'static Lang> {
     let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
@@ -106,105 +111,73 @@ pub(crate) fn lang_for_path(path: &str) -> Option<&'static Lang> {
         "php" => "php",
         _ => return None,
     };
-    languages().iter().find(|l| l.name == name)
+    lang(name)
 }
 
 /// Names of the languages compiled into this build.
 pub fn enabled_languages() -> Vec<&'static str> {
-    languages().iter().map(|l| l.name).collect()
+    NAMES.iter().copied().filter(|n| spec(n).is_some()).collect()
 }
 
-fn languages() -> &'static [Lang] {
-    static LANGS: OnceLock<Vec<Lang>> = OnceLock::new();
-    LANGS.get_or_init(|| {
-        #[allow(unused_mut)]
-        let mut specs: Vec<(&'static str, Language, String)> = Vec::new();
+/// The tagger for one language, built on first use. Compiling a tags query costs tens of
+/// milliseconds per grammar (more in debug builds); a repository rarely needs all ten, and
+/// the demo and most tests need one.
+fn lang(name: &str) -> Option<&'static Lang> {
+    static COMPILED: [OnceLock<Option<Lang>>; 11] = [const { OnceLock::new() }; 11];
+    let i = NAMES.iter().position(|n| *n == name)?;
+    COMPILED[i]
+        .get_or_init(|| {
+            let (language, query) = spec(NAMES[i])?;
+            match Lang::new(NAMES[i], language, &query) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    // A grammar/query mismatch is a build defect; the index still works for
+                    // the other languages.
+                    tracing::warn!("tags query for {name} does not compile: {e}");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// Grammar and tags query of a language, when its cargo feature is on.
+fn spec(name: &str) -> Option<(Language, String)> {
+    match name {
         #[cfg(feature = "lang-rust")]
-        specs.push((
-            "rust",
-            tree_sitter_rust::LANGUAGE.into(),
-            tree_sitter_rust::TAGS_QUERY.into(),
-        ));
+        "rust" => Some((tree_sitter_rust::LANGUAGE.into(), tree_sitter_rust::TAGS_QUERY.into())),
         #[cfg(feature = "lang-python")]
-        specs.push((
-            "python",
-            tree_sitter_python::LANGUAGE.into(),
-            tree_sitter_python::TAGS_QUERY.into(),
-        ));
+        "python" => Some((tree_sitter_python::LANGUAGE.into(), tree_sitter_python::TAGS_QUERY.into())),
         #[cfg(feature = "lang-javascript")]
-        specs.push((
-            "javascript",
-            tree_sitter_javascript::LANGUAGE.into(),
-            tree_sitter_javascript::TAGS_QUERY.into(),
-        ));
+        "javascript" => {
+            Some((tree_sitter_javascript::LANGUAGE.into(), tree_sitter_javascript::TAGS_QUERY.into()))
+        }
         // The typescript query only adds TS-specific patterns; the JS one covers functions,
         // classes and calls (design.md pitfall).
         #[cfg(feature = "lang-typescript")]
-        {
-            let q = format!(
-                "{}\n{}",
-                tree_sitter_javascript::TAGS_QUERY,
-                tree_sitter_typescript::TAGS_QUERY
-            );
-            specs.push((
-                "typescript",
-                tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-                q.clone(),
-            ));
-            specs.push(("tsx", tree_sitter_typescript::LANGUAGE_TSX.into(), q));
+        "typescript" | "tsx" => {
+            let q = format!("{}\n{}", tree_sitter_javascript::TAGS_QUERY, tree_sitter_typescript::TAGS_QUERY);
+            let language = if name == "tsx" {
+                tree_sitter_typescript::LANGUAGE_TSX
+            } else {
+                tree_sitter_typescript::LANGUAGE_TYPESCRIPT
+            };
+            Some((language.into(), q))
         }
         #[cfg(feature = "lang-go")]
-        specs.push((
-            "go",
-            tree_sitter_go::LANGUAGE.into(),
-            tree_sitter_go::TAGS_QUERY.into(),
-        ));
+        "go" => Some((tree_sitter_go::LANGUAGE.into(), tree_sitter_go::TAGS_QUERY.into())),
         #[cfg(feature = "lang-java")]
-        specs.push((
-            "java",
-            tree_sitter_java::LANGUAGE.into(),
-            tree_sitter_java::TAGS_QUERY.into(),
-        ));
+        "java" => Some((tree_sitter_java::LANGUAGE.into(), tree_sitter_java::TAGS_QUERY.into())),
         #[cfg(feature = "lang-c")]
-        specs.push((
-            "c",
-            tree_sitter_c::LANGUAGE.into(),
-            tree_sitter_c::TAGS_QUERY.into(),
-        ));
+        "c" => Some((tree_sitter_c::LANGUAGE.into(), tree_sitter_c::TAGS_QUERY.into())),
         #[cfg(feature = "lang-cpp")]
-        specs.push((
-            "cpp",
-            tree_sitter_cpp::LANGUAGE.into(),
-            tree_sitter_cpp::TAGS_QUERY.into(),
-        ));
+        "cpp" => Some((tree_sitter_cpp::LANGUAGE.into(), tree_sitter_cpp::TAGS_QUERY.into())),
         #[cfg(feature = "lang-ruby")]
-        specs.push((
-            "ruby",
-            tree_sitter_ruby::LANGUAGE.into(),
-            tree_sitter_ruby::TAGS_QUERY.into(),
-        ));
+        "ruby" => Some((tree_sitter_ruby::LANGUAGE.into(), tree_sitter_ruby::TAGS_QUERY.into())),
         #[cfg(feature = "lang-php")]
-        specs.push((
-            "php",
-            tree_sitter_php::LANGUAGE_PHP.into(),
-            tree_sitter_php::TAGS_QUERY.into(),
-        ));
-
-        specs
-            .into_iter()
-            .filter_map(
-                |(name, language, query)| match Lang::new(name, language, &query) {
-                    Ok(l) => Some(l),
-                    Err(e) => {
-                        // A grammar/query mismatch is a build defect; the index still works for
-                        // the other languages.
-                        tracing::warn!("tags query for {name} does not compile: {e}");
-                        None
-                    }
-                },
-            )
-            .collect()
-    })
+        "php" => Some((tree_sitter_php::LANGUAGE_PHP.into(), tree_sitter_php::TAGS_QUERY.into())),
+        _ => None,
+    }
 }
 
 impl Lang {
