@@ -24,7 +24,7 @@ bin=target/$([[ -n "$profile" ]] && echo release || echo debug)/examples/bench_i
 for t in "${trees[@]}"; do
   echo "== $t ($(nproc) cores, ${profile:-debug} build)"
   start=$(date +%s.%N)
-  /usr/bin/time -f "ctags_peak_rss_mb=%M" -o /tmp/ctags-time.$$ ctags -R -f /dev/null "$t" 2>/dev/null || true
+  /usr/bin/time -f "ctags_peak_rss_mb=%M" -o /tmp/ctags-time.$$ ctags -R --links=no -f - "$t" >/dev/null 2>&1 || true
   end=$(date +%s.%N)
   ctags_s=$(echo "$end - $start" | bc)
   ctags_rss=$(awk -F= '/^ctags_peak_rss_mb=/ {printf "%.1f", $2/1024}' /tmp/ctags-time.$$ 2>/dev/null || echo "?")

@@ -144,6 +144,8 @@ enum Outcome {
         /// The cache key of a parsed language file.
         key: Option<String>,
         hit: bool,
+        /// Tagging gave up on the parse; the file is kept as text.
+        timed_out: bool,
     },
 }
 
@@ -185,7 +187,11 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
                 terms: t,
                 key,
                 hit,
+                timed_out,
             } => {
+                if timed_out {
+                    *stats.skipped_reasons.entry("parse timeout (kept as text)".to_string()).or_default() += 1;
+                }
                 if entry.lang.is_some() {
                     if hit {
                         stats.cached += 1;
@@ -250,6 +256,7 @@ fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
         }
         None => (tags::Tagged::default(), None, false),
     };
+    let timed_out = tagged.parse_timed_out;
     let text = String::from_utf8_lossy(&bytes);
     let terms = rank::doc_terms(&text, &c.rel, &tagged.definitions);
     let symbols = tagged.definitions.len() + tagged.references.len();
@@ -269,6 +276,7 @@ fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
         terms,
         key,
         hit,
+        timed_out,
     }
 }
 

@@ -23,7 +23,13 @@ pub struct Tagged {
     pub references: Vec<String>,
     /// Branching nodes: if/loop/match arm/case/catch/conditional expression.
     pub complexity: usize,
+    /// The parse ran past [`PARSE_BUDGET`]; the file is indexed as text only.
+    #[serde(default)]
+    pub parse_timed_out: bool,
 }
+
+/// Time one file's parse may take.
+pub const PARSE_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub(crate) struct Lang {
     pub name: &'static str,
@@ -226,10 +232,27 @@ impl Lang {
             if p.set_language(&self.config.language).is_err() {
                 return None;
             }
-            p.parse(source, None)
+            // Tree-sitter's error recovery is quadratic on some inputs (a file of unclosed
+            // braces); one such file must not stall the whole index.
+            let deadline = std::time::Instant::now() + PARSE_BUDGET;
+            let mut cb = |state: &tree_sitter::ParseState| {
+                let _ = state;
+                if std::time::Instant::now() > deadline {
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
+                }
+            };
+            let options = tree_sitter::ParseOptions::new().progress_callback(&mut cb);
+            let len = source.len();
+            p.parse_with_options(
+                &mut |i, _| if i < len { &source[i..] } else { &[] as &[u8] },
+                None,
+                Some(options),
+            )
         });
         let Some(tree) = tree else {
-            return Tagged::default();
+            return Tagged { parse_timed_out: true, ..Tagged::default() };
         };
 
         let mut complexity = 0usize;
@@ -252,9 +275,21 @@ impl Lang {
         let mut definitions: Vec<Symbol> = Vec::new();
         let mut seen_defs: HashSet<usize> = HashSet::new();
         let mut references: HashSet<String> = HashSet::new();
+        let query_cut = std::cell::Cell::new(false);
         CURSOR.with(|c| {
             let mut qc = c.borrow_mut();
-            let mut matches = qc.matches(&self.config.query, tree.root_node(), source);
+            // The query over a huge error tree can be as slow as the parse: same budget.
+            let deadline = std::time::Instant::now() + PARSE_BUDGET;
+            let mut cb = |_: &tree_sitter::QueryCursorState| {
+                if std::time::Instant::now() > deadline {
+                    query_cut.set(true);
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
+                }
+            };
+            let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut cb);
+            let mut matches = qc.matches_with_options(&self.config.query, tree.root_node(), source, options);
             while let Some(m) = matches.next() {
                 let mut name_node = None;
                 let mut role: Option<(&Role, tree_sitter::Node)> = None;
@@ -303,6 +338,7 @@ impl Lang {
             definitions,
             references,
             complexity,
+            parse_timed_out: query_cut.get(),
         }
     }
 }
@@ -324,4 +360,18 @@ fn signature(source: &[u8], start: usize) -> String {
         s.push('…');
     }
     s
+}
+
+#[cfg(test)]
+mod parse_budget_tests {
+    #[test]
+    fn a_pathological_file_is_cut_off_not_waited_for() {
+        // Unclosed braces make tree-sitter's error recovery quadratic.
+        let bomb = "{".repeat(60_000);
+        let lang = super::lang("javascript").expect("javascript compiled in");
+        let started = std::time::Instant::now();
+        let t = lang.tag(bomb.as_bytes());
+        assert!(started.elapsed() < super::PARSE_BUDGET * 3, "took {:?}", started.elapsed());
+        assert!(t.parse_timed_out);
+    }
 }

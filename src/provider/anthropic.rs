@@ -131,15 +131,8 @@ pub fn count_tokens_body(model: &str, req: &ChatRequest) -> Value {
     body
 }
 
-pub(crate) struct Parsed {
-    pub text: String,
-    pub tool_calls: Vec<ToolCall>,
-    pub usage: Usage,
-    pub model: Option<String>,
-    pub stop_reason: Option<String>,
-}
 
-pub(crate) fn parse_message(json: &Value) -> Result<Parsed, String> {
+pub(crate) fn parse_message(json: &Value) -> Result<super::types::ParsedAnswer, String> {
     let content = json
         .get("content")
         .and_then(Value::as_array)
@@ -176,7 +169,7 @@ pub(crate) fn parse_message(json: &Value) -> Result<Parsed, String> {
             .and_then(Value::as_u64)
             .unwrap_or(0)
     };
-    Ok(Parsed {
+    Ok(super::types::ParsedAnswer {
         text,
         tool_calls,
         usage: Usage {

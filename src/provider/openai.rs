@@ -99,16 +99,8 @@ pub fn request_body(provider: ProviderKind, model: &str, req: &ChatRequest) -> V
     Value::Object(body)
 }
 
-/// What a 2xx completion body holds. `Err` names what is missing or broken.
-pub(crate) struct Parsed {
-    pub text: String,
-    pub tool_calls: Vec<ToolCall>,
-    pub usage: Usage,
-    pub model: Option<String>,
-    pub stop_reason: Option<String>,
-}
 
-pub(crate) fn parse_completion(json: &Value) -> Result<Parsed, String> {
+pub(crate) fn parse_completion(json: &Value) -> Result<super::types::ParsedAnswer, String> {
     let choice = json
         .get("choices")
         .and_then(Value::as_array)
@@ -164,7 +156,7 @@ pub(crate) fn parse_completion(json: &Value) -> Result<Parsed, String> {
             .and_then(Value::as_u64)
             .unwrap_or(0)
     };
-    Ok(Parsed {
+    Ok(super::types::ParsedAnswer {
         text,
         tool_calls,
         usage: Usage {

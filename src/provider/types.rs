@@ -149,3 +149,13 @@ impl ProviderError {
             .map(Duration::from_millis)
     }
 }
+
+/// What a 2xx answer body holds, in either wire format, before the adapter adds the
+/// transport facts (status, headers, latency). `Err` from a parser names what is missing.
+pub(crate) struct ParsedAnswer {
+    pub text: String,
+    pub tool_calls: Vec<ToolCall>,
+    pub usage: Usage,
+    pub model: Option<String>,
+    pub stop_reason: Option<String>,
+}
