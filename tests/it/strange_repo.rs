@@ -145,3 +145,51 @@ fn strange_repo_is_indexed_skipped_and_drawn() {
     let peaks = terrain::describe_peaks(&idx, 5);
     assert!(peaks.contains("Peaks"), "{peaks}");
 }
+
+/// Peak resident memory of this process so far, from /proc (Linux).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The 100,000-file strange repository, in CI (where `.ci/run` sets CI=true): index and
+/// terrain finish, skip what they must and say why, in bounded memory. It takes a couple of
+/// minutes on two cores, so a developer's `cargo test` runs it only with OCTAGIT_BIG_REPO=1;
+/// `scripts/bench-bigrepo.sh` prints the same figures against ctags.
+#[test]
+fn big_strange_repo_of_100k_files_in_bounded_memory() {
+    let wanted = std::env::var("CI").is_ok_and(|v| v == "true") || std::env::var("OCTAGIT_BIG_REPO").is_ok_and(|v| v == "1");
+    if !wanted {
+        eprintln!("skipping the 100,000-file run: set CI=true or OCTAGIT_BIG_REPO=1");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = strange_tree::Spec::big();
+    let started = std::time::Instant::now();
+    let m = strange_tree::generate(dir.path(), &spec).expect("generate");
+    let generated = started.elapsed();
+    assert!(m.files() >= spec.files, "generated {} files", m.files());
+    let started = std::time::Instant::now();
+    let idx = index_within(dir.path(), Duration::from_secs(900));
+    let indexed = started.elapsed();
+    let svg = terrain::render_svg(&idx, None);
+    roxmltree::Document::parse(&svg).expect("the terrain is well-formed XML");
+    let s = &idx.stats;
+    assert!(s.files > 90_000, "{s:?}");
+    assert!(s.skipped > 0 && !s.skipped_reasons.is_empty(), "skips are counted and named: {s:?}");
+    let peak = peak_rss_mb().unwrap_or(0.0);
+    println!(
+        "100k strange repo: generated in {:.1}s, indexed {} files ({} skipped: {:?}) in {:.1}s, terrain {} KB, peak RSS {:.0} MB",
+        generated.as_secs_f64(),
+        s.files,
+        s.skipped,
+        s.skipped_reasons,
+        indexed.as_secs_f64(),
+        svg.len() / 1024,
+        peak
+    );
+    // The whole test process, other tests included: an upper bound on the index's share.
+    assert!(peak < 1024.0, "peak RSS {peak:.0} MB");
+}
