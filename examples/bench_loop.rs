@@ -33,45 +33,92 @@ fn main() {
     let mut firsts = Vec::new();
     let mut per_turn = Vec::new();
     for i in 0..5 {
-        let (first_ms, turn_us) = rt.block_on(run(&repo, &cache, dir.path(), turns, &format!("run{i}")));
+        let (first_ms, turn_us) =
+            rt.block_on(run(&repo, &cache, dir.path(), turns, &format!("run{i}")));
         firsts.push(first_ms);
         per_turn.push(turn_us);
     }
     firsts.sort_by(f64::total_cmp);
     per_turn.sort_by(f64::total_cmp);
     println!("repo: {files} files, {turns} turns per run, 5 runs (median shown)");
-    println!("time to first model request (warm index): {:.1} ms  (target < 300 ms)", firsts[2]);
-    println!("loop overhead per turn: {:.2} ms  (target < 5 ms)", per_turn[2] / 1000.0);
+    println!(
+        "time to first model request (warm index): {:.1} ms  (target < 300 ms)",
+        firsts[2]
+    );
+    println!(
+        "loop overhead per turn: {:.2} ms  (target < 5 ms)",
+        per_turn[2] / 1000.0
+    );
 }
 
-async fn run(repo: &std::path::Path, cache: &std::path::Path, base: &std::path::Path, turns: usize, name: &str) -> (f64, f64) {
+async fn run(
+    repo: &std::path::Path,
+    cache: &std::path::Path,
+    base: &std::path::Path,
+    turns: usize,
+    name: &str,
+) -> (f64, f64) {
     let mut script = Vec::new();
     for i in 0..turns {
         let path = format!("pkg{}/mod{}.py", i % 10, i % 100);
         script.push(turn("read_file", serde_json::json!({"path": path})));
     }
-    script.push(turn("edit_file", serde_json::json!({"path": "pkg0/mod0.py", "old_text": "return 0", "new_text": "return 1"})));
+    script.push(turn(
+        "edit_file",
+        serde_json::json!({"path": "pkg0/mod0.py", "old_text": "return 0", "new_text": "return 1"}),
+    ));
     script.push(turn("finish", serde_json::json!({"summary": "done"})));
     let script = Arc::new(Script::new(script));
-    let cfg = Config { test_command: Some("true".into()), max_turns: (turns + 5) as u32, ..Config::default() };
+    let cfg = Config {
+        test_command: Some("true".into()),
+        max_turns: (turns + 5) as u32,
+        ..Config::default()
+    };
     let opts = RunOptions {
         out_dir: Some(base.join(name)),
-        hops: Some(vec![Hop::new(ModelClient::scripted("bench", script.clone()))]),
+        hops: Some(vec![Hop::new(ModelClient::scripted(
+            "bench",
+            script.clone(),
+        ))]),
         index_cache: Some(cache.to_path_buf()),
         ..Default::default()
     };
-    let issue = Issue { number: Some(1), title: "function f0 returns the wrong value".into(), body: "mod0.f0 should return 1".into(), url: None };
+    let issue = Issue {
+        number: Some(1),
+        title: "function f0 returns the wrong value".into(),
+        body: "mod0.f0 should return 1".into(),
+        url: None,
+    };
     let started = Instant::now();
     let outcome = pipeline::run(repo, issue, cfg, opts).await;
-    let first = script.first_request_at.get().map(|t| t.duration_since(started).as_secs_f64() * 1000.0).unwrap_or(f64::NAN);
-    let agent_ms = outcome.record.stages.iter().find(|s| s.name == "agent").map(|s| s.duration_ms).unwrap_or(0) as f64;
-    let gate_ms = outcome.record.gate.after.as_ref().map(|t| t.duration_ms).unwrap_or(0) as f64;
+    let first = script
+        .first_request_at
+        .get()
+        .map(|t| t.duration_since(started).as_secs_f64() * 1000.0)
+        .unwrap_or(f64::NAN);
+    let agent_ms = outcome
+        .record
+        .stages
+        .iter()
+        .find(|s| s.name == "agent")
+        .map(|s| s.duration_ms)
+        .unwrap_or(0) as f64;
+    let gate_ms = outcome
+        .record
+        .gate
+        .after
+        .as_ref()
+        .map(|t| t.duration_ms)
+        .unwrap_or(0) as f64;
     let turns_done = outcome.record.turns.max(1) as f64;
     (first, (agent_ms - gate_ms) * 1000.0 / turns_done)
 }
 
 fn turn(name: &str, args: serde_json::Value) -> ScriptTurn {
-    serde_json::from_value(serde_json::json!({"text": "", "tool_calls": [{"name": name, "arguments": args}]})).expect("turn")
+    serde_json::from_value(
+        serde_json::json!({"text": "", "tool_calls": [{"name": name, "arguments": args}]}),
+    )
+    .expect("turn")
 }
 
 fn generate(repo: &std::path::Path, files: usize) {

@@ -29,7 +29,12 @@ pub struct Hop {
 
 impl Hop {
     pub fn new(client: ModelClient) -> Hop {
-        Hop { client, context_window: None, price_in: 0.0, price_out: 0.0 }
+        Hop {
+            client,
+            context_window: None,
+            price_in: 0.0,
+            price_out: 0.0,
+        }
     }
 
     pub fn slug(&self) -> &str {
@@ -51,7 +56,10 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_wait: Duration::from_secs(20), max_retries_per_hop: 2 }
+        RetryPolicy {
+            max_wait: Duration::from_secs(20),
+            max_retries_per_hop: 2,
+        }
     }
 }
 
@@ -112,7 +120,10 @@ impl ChainWalker {
     }
 
     fn alive(&self, i: usize) -> bool {
-        !self.dead_hops.contains(&i) && !self.dead_providers.contains(&self.hops[i].client.provider())
+        !self.dead_hops.contains(&i)
+            && !self
+                .dead_providers
+                .contains(&self.hops[i].client.provider())
     }
 
     fn next_alive_from(&self, start: usize) -> Option<usize> {
@@ -126,7 +137,10 @@ impl ChainWalker {
         self.dead_hops.insert(from);
         let to = self.next_alive_from(from + 1)?;
         self.current = to;
-        Some((self.hops[from].slug().to_string(), self.hops[to].slug().to_string()))
+        Some((
+            self.hops[from].slug().to_string(),
+            self.hops[to].slug().to_string(),
+        ))
     }
 
     /// Send `req` to the current hop, walking the chain on failure.
@@ -157,7 +171,11 @@ impl ChainWalker {
                 Ok(response) => {
                     let cost = hop.cost(response.usage.input_tokens, response.usage.output_tokens);
                     self.record(idx, None, &response, cost);
-                    return Ok(Answer { response, hop: idx, cost_usd: cost });
+                    return Ok(Answer {
+                        response,
+                        hop: idx,
+                        cost_usd: cost,
+                    });
                 }
                 Err(err) => {
                     let action = self.decide(idx, &err, retries_here);
@@ -182,7 +200,8 @@ impl ChainWalker {
                             // Prefer a hop that can hold more; fall back to plain order when
                             // no window is known.
                             let bigger = (idx + 1..self.hops.len()).find(|&j| {
-                                self.alive(j) && self.hops[j].context_window.is_some_and(|w| w > window)
+                                self.alive(j)
+                                    && self.hops[j].context_window.is_some_and(|w| w > window)
                             });
                             self.current = bigger.unwrap_or(idx + 1);
                             if let Some(b) = bigger {
@@ -210,7 +229,9 @@ impl ChainWalker {
                     Action::Retry(wait)
                 }
                 // A 429 without any reset hint: one short back-off, then move on.
-                None if retries_here == 0 => Action::Retry(Duration::from_secs(2).min(self.policy.max_wait)),
+                None if retries_here == 0 => {
+                    Action::Retry(Duration::from_secs(2).min(self.policy.max_wait))
+                }
                 _ => Action::NextHop,
             },
             FailureClass::Auth | FailureClass::Billing => Action::SkipProvider,
@@ -262,7 +283,11 @@ impl ChainWalker {
         } else {
             let mut seen = Vec::new();
             for a in &failed {
-                let s = format!("{}: {}", a.model, a.class.map(|c| c.as_str()).unwrap_or("?"));
+                let s = format!(
+                    "{}: {}",
+                    a.model,
+                    a.class.map(|c| c.as_str()).unwrap_or("?")
+                );
                 if !seen.contains(&s) {
                     seen.push(s);
                 }
@@ -292,7 +317,11 @@ pub fn dominant_class(attempts: &[HopAttempt]) -> Option<FailureClass> {
     let count = |c: FailureClass| attempts.iter().filter(|a| a.class == Some(c)).count();
     let (auth, billing) = (count(FailureClass::Auth), count(FailureClass::Billing));
     if auth + billing > 0 {
-        return Some(if billing > auth { FailureClass::Billing } else { FailureClass::Auth });
+        return Some(if billing > auth {
+            FailureClass::Billing
+        } else {
+            FailureClass::Auth
+        });
     }
     attempts.iter().rev().find_map(|a| a.class)
 }
@@ -313,7 +342,11 @@ pub fn advisor_hop(hops: &[Hop], attempts: &[HopAttempt]) -> Option<ModelClient>
             });
             answered && last_ok && !provider_dead
         })
-        .min_by(|(_, a), (_, b)| a.price_out.partial_cmp(&b.price_out).unwrap_or(std::cmp::Ordering::Equal))
+        .min_by(|(_, a), (_, b)| {
+            a.price_out
+                .partial_cmp(&b.price_out)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
         .map(|(_, h)| h.client.clone())
 }
 
@@ -339,7 +372,11 @@ fn timeout_error(hop: &Hop) -> ProviderError {
     ProviderError {
         class: FailureClass::BadModel,
         status: None,
-        message: format!("{} did not answer within {} s", hop.slug(), hop.client.timeout.as_secs()),
+        message: format!(
+            "{} did not answer within {} s",
+            hop.slug(),
+            hop.client.timeout.as_secs()
+        ),
         raw: String::new(),
         rate_limits: Default::default(),
         latency: hop.client.timeout,
@@ -352,11 +389,17 @@ mod tests {
     use crate::provider::scripted::{Script, ScriptTurn};
 
     fn err(status: u16, body: &str) -> ScriptTurn {
-        ScriptTurn::Error { status, body: body.into() }
+        ScriptTurn::Error {
+            status,
+            body: body.into(),
+        }
     }
 
     fn ok(text: &str) -> ScriptTurn {
-        ScriptTurn::Reply { text: text.into(), tool_calls: vec![] }
+        ScriptTurn::Reply {
+            text: text.into(),
+            tool_calls: vec![],
+        }
     }
 
     fn hop(name: &str, turns: Vec<ScriptTurn>) -> Hop {
@@ -367,7 +410,13 @@ mod tests {
     async fn walks_to_the_next_hop_and_records_everything() {
         let mut w = ChainWalker::new(
             vec![
-                hop("a", vec![err(404, r#"{"error":{"code":"model_not_found","message":"no"}}"#)]),
+                hop(
+                    "a",
+                    vec![err(
+                        404,
+                        r#"{"error":{"code":"model_not_found","message":"no"}}"#,
+                    )],
+                ),
                 hop("b", vec![ok("hello")]),
             ],
             RetryPolicy::default(),
@@ -384,8 +433,20 @@ mod tests {
     async fn exhausted_chain_says_what_each_hop_did() {
         let mut w = ChainWalker::new(
             vec![
-                hop("a", vec![err(401, r#"{"error":{"code":"invalid_api_key","message":"bad key"}}"#)]),
-                hop("b", vec![err(529, r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#)]),
+                hop(
+                    "a",
+                    vec![err(
+                        401,
+                        r#"{"error":{"code":"invalid_api_key","message":"bad key"}}"#,
+                    )],
+                ),
+                hop(
+                    "b",
+                    vec![err(
+                        529,
+                        r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+                    )],
+                ),
             ],
             RetryPolicy::default(),
         );
@@ -405,7 +466,10 @@ mod tests {
 
     #[tokio::test]
     async fn abandon_moves_on() {
-        let mut w = ChainWalker::new(vec![hop("a", vec![]), hop("b", vec![ok("x")])], RetryPolicy::default());
+        let mut w = ChainWalker::new(
+            vec![hop("a", vec![]), hop("b", vec![ok("x")])],
+            RetryPolicy::default(),
+        );
         let (from, to) = w.abandon_current().unwrap();
         assert_eq!((from.as_str(), to.as_str()), ("scripted/a", "scripted/b"));
         assert!(w.abandon_current().is_none());

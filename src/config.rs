@@ -54,7 +54,10 @@ pub struct Trigger {
 
 impl Default for Trigger {
     fn default() -> Self {
-        Trigger { label: "octagit".into(), phrase: "/octagit".into() }
+        Trigger {
+            label: "octagit".into(),
+            phrase: "/octagit".into(),
+        }
     }
 }
 
@@ -92,11 +95,19 @@ impl Default for Config {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigError {
     #[error("{file}:{line}: {message} (fix or remove it; every key is listed in the README)")]
-    Invalid { file: String, line: u64, message: String },
+    Invalid {
+        file: String,
+        line: u64,
+        message: String,
+    },
     #[error("{file}: {message}")]
     Unreadable { file: String, message: String },
     #[error("{source_name}: bad value for `{key}`: {message}")]
-    BadValue { source_name: String, key: String, message: String },
+    BadValue {
+        source_name: String,
+        key: String,
+        message: String,
+    },
 }
 
 /// Values that override the file: from CLI flags or from action inputs. `None` keeps what
@@ -135,7 +146,10 @@ impl Overrides {
         };
         let num = |key: &str| -> Result<Option<u32>, ConfigError> {
             get(key)
-                .map(|v| v.parse::<u32>().map_err(|_| bad(key, format!("`{v}` is not a whole number"))))
+                .map(|v| {
+                    v.parse::<u32>()
+                        .map_err(|_| bad(key, format!("`{v}` is not a whole number")))
+                })
                 .transpose()
         };
         let list = |key: &str| get(key).map(|v| split_list(&v));
@@ -205,7 +219,11 @@ impl Config {
         }
         let cfg: Config = serde_saphyr::from_str(text).map_err(|e| {
             let line = e.location().map(|l| l.line()).unwrap_or(1);
-            ConfigError::Invalid { file: file.to_string(), line, message: one_line(&e.to_string()) }
+            ConfigError::Invalid {
+                file: file.to_string(),
+                line,
+                message: one_line(&e.to_string()),
+            }
         })?;
         cfg.validate(file, text)?;
         Ok(cfg)
@@ -217,7 +235,10 @@ impl Config {
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok((Config::from_yaml(&text, CONFIG_PATH)?, Some(path))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Config::default(), None)),
-            Err(e) => Err(ConfigError::Unreadable { file: CONFIG_PATH.into(), message: e.to_string() }),
+            Err(e) => Err(ConfigError::Unreadable {
+                file: CONFIG_PATH.into(),
+                message: e.to_string(),
+            }),
         }
     }
 
@@ -228,7 +249,10 @@ impl Config {
             line: line_of_key(text, key),
             // Values are echoed; a quoted "\n" in one must not split the one-line error
             // (found by tests/it/proptests.rs).
-            message: format!("`{key}`: {}", message.replace('\n', "\\n").replace('\r', "\\r")),
+            message: format!(
+                "`{key}`: {}",
+                message.replace('\n', "\\n").replace('\r', "\\r")
+            ),
         };
         if self.max_turns == 0 {
             return Err(fail("max_turns", "must be at least 1".into()));
@@ -242,7 +266,11 @@ impl Config {
         if !PERMISSIONS.contains(&self.min_permission.as_str()) {
             return Err(fail(
                 "min_permission",
-                format!("`{}` is not one of {}", self.min_permission, PERMISSIONS.join(", ")),
+                format!(
+                    "`{}` is not one of {}",
+                    self.min_permission,
+                    PERMISSIONS.join(", ")
+                ),
             ));
         }
         for slug in &self.fallback_chain {
@@ -258,7 +286,10 @@ impl Config {
         if let Some(t) = &self.test_command
             && t.trim().is_empty()
         {
-            return Err(fail("test_command", "is empty; remove the key to auto-detect".into()));
+            return Err(fail(
+                "test_command",
+                "is empty; remove the key to auto-detect".into(),
+            ));
         }
         Ok(())
     }
@@ -313,7 +344,11 @@ impl Config {
 
 fn one_line(s: &str) -> String {
     // serde-saphyr renders a snippet below the message; the first line is the message.
-    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or(s).to_string()
+    s.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or(s)
+        .to_string()
 }
 
 fn line_of_key(text: &str, key: &str) -> u64 {
@@ -354,7 +389,10 @@ providers:
         assert_eq!(c.max_turns, 12);
         assert!(!c.draft);
         assert_eq!(c.trigger.phrase, "/fix");
-        assert_eq!(c.providers["openai"].api_key_env.as_deref(), Some("MY_OPENAI_KEY"));
+        assert_eq!(
+            c.providers["openai"].api_key_env.as_deref(),
+            Some("MY_OPENAI_KEY")
+        );
         // Unset keys keep their defaults.
         assert_eq!(c.request_timeout_secs, 120);
     }
@@ -372,12 +410,18 @@ providers:
     #[test]
     fn bad_values_name_file_and_line() {
         let err = Config::from_yaml("draft: true\nmax_turns: lots\n", CONFIG_PATH).unwrap_err();
-        assert!(err.to_string().starts_with(".github/octagit.yml:2:"), "{err}");
+        assert!(
+            err.to_string().starts_with(".github/octagit.yml:2:"),
+            "{err}"
+        );
         let err = Config::from_yaml("max_turns: 0\n", CONFIG_PATH).unwrap_err();
         assert!(err.to_string().contains(":1:"), "{err}");
         let err =
             Config::from_yaml("draft: true\nfallback_chain: [acme/x]\n", CONFIG_PATH).unwrap_err();
-        assert!(err.to_string().contains(":2:") && err.to_string().contains("acme"), "{err}");
+        assert!(
+            err.to_string().contains(":2:") && err.to_string().contains("acme"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -394,12 +438,19 @@ providers:
         vars.insert("INPUT_MAX-TURNS".to_string(), "9".to_string());
         vars.insert("INPUT_SETUP-COMMAND".to_string(), "".to_string());
         let inputs = Overrides::from_inputs(&vars).unwrap();
-        let flags = Overrides { test_command: Some("from-flag".into()), ..Default::default() };
+        let flags = Overrides {
+            test_command: Some("from-flag".into()),
+            ..Default::default()
+        };
         let (c, path) = Config::resolve(dir.path(), &inputs, &flags).unwrap();
         assert!(path.is_some());
         assert_eq!(c.test_command.as_deref(), Some("from-flag"));
         assert_eq!(c.max_turns, 9);
-        assert_eq!(c.setup_command.as_deref(), Some("setup-file"), "empty input keeps the file");
+        assert_eq!(
+            c.setup_command.as_deref(),
+            Some("setup-file"),
+            "empty input keeps the file"
+        );
     }
 
     #[test]

@@ -8,12 +8,27 @@ use crate::provider::scripted::{Script, ScriptTurn};
 
 /// The demo repository's files, bundled into the binary.
 pub const FILES: &[(&str, &str)] = &[
-    ("calc/__init__.py", include_str!("../demo/repo/calc/__init__.py")),
+    (
+        "calc/__init__.py",
+        include_str!("../demo/repo/calc/__init__.py"),
+    ),
     ("calc/stats.py", include_str!("../demo/repo/calc/stats.py")),
-    ("calc/report.py", include_str!("../demo/repo/calc/report.py")),
-    ("tests/__init__.py", include_str!("../demo/repo/tests/__init__.py")),
-    ("tests/test_stats.py", include_str!("../demo/repo/tests/test_stats.py")),
-    (".github/octagit.yml", include_str!("../demo/repo/.github/octagit.yml")),
+    (
+        "calc/report.py",
+        include_str!("../demo/repo/calc/report.py"),
+    ),
+    (
+        "tests/__init__.py",
+        include_str!("../demo/repo/tests/__init__.py"),
+    ),
+    (
+        "tests/test_stats.py",
+        include_str!("../demo/repo/tests/test_stats.py"),
+    ),
+    (
+        ".github/octagit.yml",
+        include_str!("../demo/repo/.github/octagit.yml"),
+    ),
     ("README.md", include_str!("../demo/repo/README.md")),
 ];
 
@@ -22,7 +37,8 @@ const SCRIPT: &str = include_str!("../demo/script.json");
 
 /// The scripted model's turns.
 pub fn script() -> Script {
-    let turns: Vec<ScriptTurn> = serde_json::from_str(SCRIPT).expect("bundled demo script is valid JSON");
+    let turns: Vec<ScriptTurn> =
+        serde_json::from_str(SCRIPT).expect("bundled demo script is valid JSON");
     Script::new(turns)
 }
 
@@ -44,7 +60,14 @@ pub fn materialize(dir: &Path) -> Result<(), git2::Error> {
     index.write()?;
     let tree = repo.find_tree(index.write_tree()?)?;
     let sig = git2::Signature::now("OctaGit Demo", "demo@octagit.invalid")?;
-    repo.commit(Some("HEAD"), &sig, &sig, "Demo repository: calc", &tree, &[])?;
+    repo.commit(
+        Some("HEAD"),
+        &sig,
+        &sig,
+        "Demo repository: calc",
+        &tree,
+        &[],
+    )?;
     Ok(())
 }
 

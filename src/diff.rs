@@ -33,7 +33,11 @@ pub fn workdir_diff_raw(repo: &Path) -> Result<(String, DiffStat), git2::Error> 
     })?;
     Ok((
         text,
-        DiffStat { files: stats.files_changed(), insertions: stats.insertions(), deletions: stats.deletions() },
+        DiffStat {
+            files: stats.files_changed(),
+            insertions: stats.insertions(),
+            deletions: stats.deletions(),
+        },
     ))
 }
 
@@ -46,17 +50,36 @@ mod tests {
     fn diff_includes_edits_and_new_files() {
         let dir = tempfile::tempdir().unwrap();
         let git = |args: &[&str]| {
-            let ok = Command::new("git").args(args).current_dir(dir.path()).output().unwrap();
-            assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+            let ok = Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                ok.status.success(),
+                "{}",
+                String::from_utf8_lossy(&ok.stderr)
+            );
         };
         git(&["init", "-q"]);
         std::fs::write(dir.path().join("a.txt"), "one\ntwo\n").unwrap();
         git(&["add", "."]);
-        git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"]);
+        git(&[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "init",
+        ]);
         std::fs::write(dir.path().join("a.txt"), "one\n2\n").unwrap();
         std::fs::write(dir.path().join("b.txt"), "new\n").unwrap();
         let (text, stat) = workdir_diff(dir.path()).unwrap();
-        assert!(text.contains("-two") && text.contains("+2") && text.contains("+new"), "{text}");
+        assert!(
+            text.contains("-two") && text.contains("+2") && text.contains("+new"),
+            "{text}"
+        );
         assert_eq!(stat.files, 2);
         assert_eq!(stat.insertions, 2);
         assert_eq!(stat.deletions, 1);

@@ -5,8 +5,8 @@
 
 pub mod advisor;
 pub mod agent;
-pub mod chain;
 pub mod audit;
+pub mod chain;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -19,8 +19,8 @@ pub mod github;
 pub mod index;
 pub mod logging;
 pub mod mcp;
-pub mod process;
 pub mod pipeline;
+pub mod process;
 pub mod provider;
 pub mod publish;
 pub mod report;

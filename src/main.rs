@@ -3,7 +3,10 @@ use clap::Parser;
 fn main() {
     let cli = octagit::cli::Cli::parse();
     octagit::logging::init();
-    let code = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let code = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => match rt.block_on(octagit::commands::dispatch(cli)) {
             Ok(code) => code,
             Err(e) => {

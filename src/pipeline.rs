@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 
 use crate::agent::run_loop::{AgentLoop, GateSpec, Limits, LoopEnd};
 use crate::agent::tools::Tools;
-use crate::agent::workspace::Workspace;
-use crate::gate::{Gate, GateCommand};
 use crate::agent::trajectory::Trajectory;
+use crate::agent::workspace::Workspace;
 use crate::audit::{self, AuditInput};
 use crate::chain::{ChainWalker, Hop, RetryPolicy};
 use crate::cli::exit;
 use crate::config::Config;
 use crate::failure::FailureClass;
+use crate::gate::{Gate, GateCommand};
 use crate::index::{self, ContextGraph, IndexOptions};
 use crate::provider::{ModelClient, ProviderEnv};
 use crate::publish::PublishTarget;
@@ -47,7 +47,11 @@ impl Issue {
             .trim()
             .to_string();
         let body = lines.collect::<Vec<_>>().join("\n").trim().to_string();
-        Issue { title, body, ..Default::default() }
+        Issue {
+            title,
+            body,
+            ..Default::default()
+        }
     }
 }
 
@@ -121,7 +125,10 @@ struct Stage {
 }
 
 fn begin(name: &'static str) -> Stage {
-    Stage { name, started: Instant::now() }
+    Stage {
+        name,
+        started: Instant::now(),
+    }
 }
 
 /// The run directory: created, and kept out of git's view with its own `.gitignore`.
@@ -136,7 +143,10 @@ pub fn prepare_dir(repo: &Path, out: Option<&Path>) -> std::io::Result<PathBuf> 
             if !ignore.exists() {
                 std::fs::write(&ignore, "*\n")?;
             }
-            base.join(format!("run-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")))
+            base.join(format!(
+                "run-{}",
+                chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+            ))
         }
     };
     std::fs::create_dir_all(&dir)?;
@@ -184,13 +194,23 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
                 format!("cannot create the run directory: {e}; pass a writable --out"),
                 e.to_string(),
             );
-            return RunOutcome { record, dir: PathBuf::new(), exit_code: exit::USAGE };
+            return RunOutcome {
+                record,
+                dir: PathBuf::new(),
+                exit_code: exit::USAGE,
+            };
         }
     };
-    let run_id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let run_id = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let task = TaskInfo {
         repo_path: repo.display().to_string(),
-        repo_slug: opts.repo_slug.clone().or_else(|| opts.publish.as_ref().map(|p| p.repo_slug.clone())),
+        repo_slug: opts
+            .repo_slug
+            .clone()
+            .or_else(|| opts.publish.as_ref().map(|p| p.repo_slug.clone())),
         issue_number: issue.number,
         issue_title: issue.title.clone(),
         issue_url: issue.url.clone(),
@@ -208,14 +228,28 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
     let stage = begin("task");
     let title = crate::sanitize::sanitize(&issue.title);
     let body = crate::sanitize::sanitize(&issue.body);
-    run.record.sanitized = title.removed.iter().map(|r| format!("title: {r}")).chain(body.removed.iter().map(|r| format!("body: {r}"))).collect();
+    run.record.sanitized = title
+        .removed
+        .iter()
+        .map(|r| format!("title: {r}"))
+        .chain(body.removed.iter().map(|r| format!("body: {r}")))
+        .collect();
     run.end(stage, StageStatus::Ok, None);
 
     // Index: where to look, and the map of the repo for the reports.
     let stage = begin("index");
     let issue_text = format!("{}\n{}", title.text, body.text);
-    let cache_dir = opts.index_cache.clone().or_else(|| index::default_cache_dir(&repo));
-    let (repo_map, mut graph, idx) = match index::build(&repo, &IndexOptions { cache_dir, ..Default::default() }) {
+    let cache_dir = opts
+        .index_cache
+        .clone()
+        .or_else(|| index::default_cache_dir(&repo));
+    let (repo_map, mut graph, idx) = match index::build(
+        &repo,
+        &IndexOptions {
+            cache_dir,
+            ..Default::default()
+        },
+    ) {
         Ok(idx) => {
             let ranked = index::rank(&idx, &issue_text);
             let map = index::repo_map(&idx, &ranked, REPO_MAP_TOKENS);
@@ -230,11 +264,22 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
                 ranked: ranked
                     .iter()
                     .take(10)
-                    .map(|r| RankedEntry { path: r.path.clone(), score: r.score, reason: r.reason.clone() })
+                    .map(|r| RankedEntry {
+                        path: r.path.clone(),
+                        score: r.score,
+                        reason: r.reason.clone(),
+                    })
                     .collect(),
                 heatmap: Some(crate::terrain::heatmap_text(&idx, Some(&graph), 48, 12)),
             });
-            run.end(stage, StageStatus::Ok, Some(format!("{} files, {} symbols", idx.stats.files, idx.stats.symbols)));
+            run.end(
+                stage,
+                StageStatus::Ok,
+                Some(format!(
+                    "{} files, {} symbols",
+                    idx.stats.files, idx.stats.symbols
+                )),
+            );
             (map, Some(graph), Some(idx))
         }
         Err(e) => {
@@ -257,7 +302,12 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
 
     // The gate's command: config/flags first, else detected.
     let (test_command, source) = match &cfg.test_command {
-        Some(c) => (Some(c.clone()), opts.test_command_source.clone().unwrap_or_else(|| "config".into())),
+        Some(c) => (
+            Some(c.clone()),
+            opts.test_command_source
+                .clone()
+                .unwrap_or_else(|| "config".into()),
+        ),
         None => match crate::gate::detect(&repo) {
             Some(g) => (Some(g.command), g.source),
             None => (None, "none found".into()),
@@ -271,27 +321,56 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
     let stage = begin("audit");
     let system = crate::agent::prompt::system_prompt(test_command.as_deref());
     let first_user = crate::agent::prompt::first_message(&title.text, &body.text, &repo_map);
-    let env = opts.provider_env.clone().unwrap_or_else(|| ProviderEnv::from_process(cfg.providers.clone()));
+    let env = opts
+        .provider_env
+        .clone()
+        .unwrap_or_else(|| ProviderEnv::from_process(cfg.providers.clone()));
     let mut env = env;
     env.request_timeout = Some(Duration::from_secs(cfg.request_timeout_secs));
     let hops = match opts.hops {
         Some(h) => {
-            run.end(stage, StageStatus::Skipped, Some("hops given by the caller".into()));
+            run.end(
+                stage,
+                StageStatus::Skipped,
+                Some("hops given by the caller".into()),
+            );
             h
         }
         None => {
-            let hops = resolve_hops(&mut run, &cfg, &env, opts.no_audit, &system, &first_user).await;
-            run.end(stage, if hops.is_empty() { StageStatus::Failed } else { StageStatus::Ok }, None);
+            let hops =
+                resolve_hops(&mut run, &cfg, &env, opts.no_audit, &system, &first_user).await;
+            run.end(
+                stage,
+                if hops.is_empty() {
+                    StageStatus::Failed
+                } else {
+                    StageStatus::Ok
+                },
+                None,
+            );
             hops
         }
     };
     if hops.is_empty() {
         let (msg, raw) = no_model_message(&run.record);
         run.record.fail(FailureClass::NoModel, msg, raw);
-        return finish(run, graph.as_ref(), &cfg, None, opts.publish.as_ref(), started, exit::NO_MODEL).await;
+        return finish(
+            run,
+            graph.as_ref(),
+            &cfg,
+            None,
+            opts.publish.as_ref(),
+            started,
+            exit::NO_MODEL,
+        )
+        .await;
     }
     // Before any model call, the audit's ranking is the best knowledge of who answers.
-    let advisor_hop = if run.record.audit.is_some() { cheapest(&hops) } else { None };
+    let advisor_hop = if run.record.audit.is_some() {
+        cheapest(&hops)
+    } else {
+        None
+    };
 
     if test_command.is_none() {
         run.record.fail(
@@ -299,7 +378,16 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
             "no test command: OctaGit found no Cargo.toml, pytest config, package.json test script, go.mod or Makefile test target, so it cannot check a fix",
             "gate: no test command configured or detected",
         );
-        return finish(run, graph.as_ref(), &cfg, advisor_hop.as_ref(), opts.publish.as_ref(), started, exit::USAGE).await;
+        return finish(
+            run,
+            graph.as_ref(),
+            &cfg,
+            advisor_hop.as_ref(),
+            opts.publish.as_ref(),
+            started,
+            exit::USAGE,
+        )
+        .await;
     }
 
     // Baseline: what already fails before any edit.
@@ -310,14 +398,40 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         let ok = s.success;
         run.record.gate.setup = Some(s);
         if !ok {
-            run.record.fail(FailureClass::Config, format!("the setup command `{setup}` failed"), run.record.gate.setup.as_ref().map(|s| s.output_tail.clone()).unwrap_or_default());
+            run.record.fail(
+                FailureClass::Config,
+                format!("the setup command `{setup}` failed"),
+                run.record
+                    .gate
+                    .setup
+                    .as_ref()
+                    .map(|s| s.output_tail.clone())
+                    .unwrap_or_default(),
+            );
             run.end(stage, StageStatus::Failed, None);
-            return finish(run, graph.as_ref(), &cfg, advisor_hop.as_ref(), opts.publish.as_ref(), started, exit::NO_FIX).await;
+            return finish(
+                run,
+                graph.as_ref(),
+                &cfg,
+                advisor_hop.as_ref(),
+                opts.publish.as_ref(),
+                started,
+                exit::NO_FIX,
+            )
+            .await;
         }
     }
     let cmd = test_command.clone().unwrap_or_default();
     let baseline = crate::gate::run_tests(&repo, &cmd, test_timeout).await;
-    let note = format!("{} ({} failing)", if baseline.success { "passing" } else { "failing" }, baseline.failed_tests.len());
+    let note = format!(
+        "{} ({} failing)",
+        if baseline.success {
+            "passing"
+        } else {
+            "failing"
+        },
+        baseline.failed_tests.len()
+    );
     run.record.gate.baseline = Some(baseline.clone());
     run.end(stage, StageStatus::Ok, Some(note));
 
@@ -326,19 +440,48 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
     let mut trajectory = match Trajectory::create(&run.dir) {
         Ok(t) => t,
         Err(e) => {
-            run.record.fail(FailureClass::Internal, format!("cannot write the transcript: {e}"), e.to_string());
-            return finish(run, graph.as_ref(), &cfg, advisor_hop.as_ref(), opts.publish.as_ref(), started, exit::NO_FIX).await;
+            run.record.fail(
+                FailureClass::Internal,
+                format!("cannot write the transcript: {e}"),
+                e.to_string(),
+            );
+            return finish(
+                run,
+                graph.as_ref(),
+                &cfg,
+                advisor_hop.as_ref(),
+                opts.publish.as_ref(),
+                started,
+                exit::NO_FIX,
+            )
+            .await;
         }
     };
     let mut tools = match Workspace::new(&repo, &cfg.protected_paths) {
         Ok(ws) => Tools::new(ws).with_gate(Some(Gate::new(
             &repo,
-            GateCommand { command: cmd.clone(), source: run.record.gate.source.clone().unwrap_or_default() },
+            GateCommand {
+                command: cmd.clone(),
+                source: run.record.gate.source.clone().unwrap_or_default(),
+            },
             test_timeout,
         ))),
         Err(e) => {
-            run.record.fail(FailureClass::Internal, format!("cannot confine the workspace: {e}"), e.to_string());
-            return finish(run, graph.as_ref(), &cfg, advisor_hop.as_ref(), opts.publish.as_ref(), started, exit::NO_FIX).await;
+            run.record.fail(
+                FailureClass::Internal,
+                format!("cannot confine the workspace: {e}"),
+                e.to_string(),
+            );
+            return finish(
+                run,
+                graph.as_ref(),
+                &cfg,
+                advisor_hop.as_ref(),
+                opts.publish.as_ref(),
+                started,
+                exit::NO_FIX,
+            )
+            .await;
         }
     };
     // The model's test digests then say what is newly failing and what now passes.
@@ -362,7 +505,10 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
                 no_progress_turns: 5,
                 test_timeout,
             },
-            gate: GateSpec { command: Some(cmd.clone()), baseline: Some(baseline.clone()) },
+            gate: GateSpec {
+                command: Some(cmd.clone()),
+                baseline: Some(baseline.clone()),
+            },
             cancel: opts.cancel.clone(),
         };
         agent.run(system, first_user).await
@@ -377,13 +523,25 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         LoopEnd::Cancelled => "cancelled".into(),
     };
     let ok = matches!(end, LoopEnd::Finished { .. });
-    run.end(stage, if ok { StageStatus::Ok } else { StageStatus::Failed }, Some(agent_note));
+    run.end(
+        stage,
+        if ok {
+            StageStatus::Ok
+        } else {
+            StageStatus::Failed
+        },
+        Some(agent_note),
+    );
     write_graph(&graph, &mut run);
 
     // Gate (after): the loop ran it on `finish`; a run that stopped early with edits gets
     // one run here so the reports can say where it stands.
     let stage = begin("gate");
-    if !ok && !run.record.files_edited.is_empty() && run.record.gate.after.is_none() && !matches!(end, LoopEnd::Cancelled) {
+    if !ok
+        && !run.record.files_edited.is_empty()
+        && run.record.gate.after.is_none()
+        && !matches!(end, LoopEnd::Cancelled)
+    {
         let after = crate::gate::run_tests(&repo, &cmd, test_timeout).await;
         let (passed, why) = crate::gate::verdict(Some(&baseline), &after);
         run.record.gate.after = Some(after);
@@ -394,15 +552,48 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         LoopEnd::Finished { summary } => {
             run.record.finish_summary = Some(crate::secret::redact(summary));
         }
-        LoopEnd::Exhausted(e) => run.record.fail(e.class, format!("every model in the chain failed: {}", e.summary), e.last.clone()),
-        LoopEnd::Limit { what } => run.record.fail(FailureClass::Limit, format!("the agent stopped before a fix: {what}"), what.clone()),
-        LoopEnd::Hallucination { detail } => run.record.fail(FailureClass::Hallucination, "the models kept inventing tool calls or claiming fixes the tests refute", detail.clone()),
-        LoopEnd::Cancelled => run.record.fail(FailureClass::Cancelled, "the run was cancelled", "cancelled"),
+        LoopEnd::Exhausted(e) => run.record.fail(
+            e.class,
+            format!("every model in the chain failed: {}", e.summary),
+            e.last.clone(),
+        ),
+        LoopEnd::Limit { what } => run.record.fail(
+            FailureClass::Limit,
+            format!("the agent stopped before a fix: {what}"),
+            what.clone(),
+        ),
+        LoopEnd::Hallucination { detail } => run.record.fail(
+            FailureClass::Hallucination,
+            "the models kept inventing tool calls or claiming fixes the tests refute",
+            detail.clone(),
+        ),
+        LoopEnd::Cancelled => run.record.fail(
+            FailureClass::Cancelled,
+            "the run was cancelled",
+            "cancelled",
+        ),
     }
-    run.end(stage, if ok { StageStatus::Ok } else { StageStatus::Skipped }, run.record.gate.verdict.clone());
+    run.end(
+        stage,
+        if ok {
+            StageStatus::Ok
+        } else {
+            StageStatus::Skipped
+        },
+        run.record.gate.verdict.clone(),
+    );
 
     let code = if ok { exit::OK } else { exit::NO_FIX };
-    finish(run, graph.as_ref(), &cfg, advisor_hop.as_ref(), opts.publish.as_ref(), started, code).await
+    finish(
+        run,
+        graph.as_ref(),
+        &cfg,
+        advisor_hop.as_ref(),
+        opts.publish.as_ref(),
+        started,
+        code,
+    )
+    .await
 }
 
 /// The last part of every run: diff, advisor, reports, publish, final record.
@@ -437,7 +628,11 @@ async fn finish(
         run.record.status = RunStatus::Success;
     }
     if run.record.status == RunStatus::Success && run.record.diff_stat.is_none() {
-        run.record.fail(FailureClass::Hallucination, "the model finished without changing any file", "empty diff");
+        run.record.fail(
+            FailureClass::Hallucination,
+            "the model finished without changing any file",
+            "empty diff",
+        );
         code = exit::NO_FIX;
     }
 
@@ -458,13 +653,29 @@ async fn finish(
             let p = crate::publish::publish(&run.repo, &run.record, target).await;
             let failed = p.error.is_some();
             if failed && run.record.status == RunStatus::Success {
-                run.record.fail(FailureClass::Publish, p.error.clone().unwrap_or_default(), p.notes.join("; "));
+                run.record.fail(
+                    FailureClass::Publish,
+                    p.error.clone().unwrap_or_default(),
+                    p.notes.join("; "),
+                );
                 code = exit::NO_FIX;
             }
             run.record.publish = Some(p);
-            run.end(stage, if failed { StageStatus::Failed } else { StageStatus::Ok }, None);
+            run.end(
+                stage,
+                if failed {
+                    StageStatus::Failed
+                } else {
+                    StageStatus::Ok
+                },
+                None,
+            );
         } else {
-            run.end(stage, StageStatus::Skipped, Some("nothing to publish".into()));
+            run.end(
+                stage,
+                StageStatus::Skipped,
+                Some("nothing to publish".into()),
+            );
         }
     }
 
@@ -484,8 +695,16 @@ async fn finish(
         }
         Err(e) => run.record.warnings.push(format!("reports: {e}")),
     }
-    run.end(stage, StageStatus::Ok, Some(format!("{:.1} s in all", started.elapsed().as_secs_f64())));
-    RunOutcome { record: run.record, dir: run.dir, exit_code: code }
+    run.end(
+        stage,
+        StageStatus::Ok,
+        Some(format!("{:.1} s in all", started.elapsed().as_secs_f64())),
+    );
+    RunOutcome {
+        record: run.record,
+        dir: run.dir,
+        exit_code: code,
+    }
 }
 
 fn artefact_names(dir: &Path) -> Vec<String> {
@@ -534,7 +753,11 @@ async fn resolve_hops(
         est_turns: cfg.max_turns.min(15),
         env: env.clone(),
         pricing: audit::pricing::PricingOptions::from_vars(&env.vars),
-        first_prompt: Some(audit::FirstPrompt { system: system.to_string(), user: first_user.to_string(), tools: specs.clone() }),
+        first_prompt: Some(audit::FirstPrompt {
+            system: system.to_string(),
+            user: first_user.to_string(),
+            tools: specs.clone(),
+        }),
     };
     let report = audit::run_audit(&input).await;
     let hops = report
@@ -558,18 +781,31 @@ async fn resolve_hops(
 /// The cheapest hop (per output token), for the advisor's few hundred tokens.
 fn cheapest(hops: &[Hop]) -> Option<ModelClient> {
     hops.iter()
-        .min_by(|a, b| a.price_out.partial_cmp(&b.price_out).unwrap_or(std::cmp::Ordering::Equal))
+        .min_by(|a, b| {
+            a.price_out
+                .partial_cmp(&b.price_out)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
         .map(|h| h.client.clone())
 }
 
 fn no_model_message(record: &RunRecord) -> (String, String) {
     let Some(audit) = &record.audit else {
-        return ("no model in the chain could be resolved".into(), record.warnings.join("; "));
+        return (
+            "no model in the chain could be resolved".into(),
+            record.warnings.join("; "),
+        );
     };
     let raw = audit
         .candidates
         .iter()
-        .map(|c| format!("{}: {}", c.slug, c.reason.clone().unwrap_or_else(|| "not viable".into())))
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c.slug,
+                c.reason.clone().unwrap_or_else(|| "not viable".into())
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n");
     ("no model can do this job now: none of the candidates is reachable, fits the prompt and supports tools".into(), raw)

@@ -334,7 +334,12 @@ impl RunRecord {
     }
 
     /// Mark the run failed with a class; the first failure wins, later ones become warnings.
-    pub fn fail(&mut self, class: FailureClass, message: impl Into<String>, raw: impl Into<String>) {
+    pub fn fail(
+        &mut self,
+        class: FailureClass,
+        message: impl Into<String>,
+        raw: impl Into<String>,
+    ) {
         let message = crate::secret::redact(&message.into());
         let raw = crate::secret::redact(&raw.into());
         if self.failure.is_some() {
@@ -342,7 +347,11 @@ impl RunRecord {
             return;
         }
         self.status = RunStatus::Failed;
-        self.failure = Some(Failure { class, message, raw });
+        self.failure = Some(Failure {
+            class,
+            message,
+            raw,
+        });
     }
 
     pub fn failure_class(&self) -> Option<FailureClass> {
@@ -361,8 +370,12 @@ impl RunRecord {
     pub fn read(dir: &Path) -> Result<RunRecord, String> {
         let path = dir.join("run.json");
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!("cannot read {}: {e}; point --run at a run directory", path.display())
+            format!(
+                "cannot read {}: {e}; point --run at a run directory",
+                path.display()
+            )
         })?;
-        serde_json::from_str(&text).map_err(|e| format!("{} is not a run record: {e}", path.display()))
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a run record: {e}", path.display()))
     }
 }

@@ -34,9 +34,7 @@ fn md_image() -> &'static Regex {
 
 fn html_img_alt() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r#"(?i)<img\b[^>]*>"#).expect("static regex")
-    })
+    RE.get_or_init(|| Regex::new(r#"(?i)<img\b[^>]*>"#).expect("static regex"))
 }
 
 /// Zero-width, bidi-control and other invisible format characters.
@@ -80,8 +78,8 @@ pub fn sanitize(input: &str) -> Sanitized {
     text = md_image()
         .replace_all(&text, |c: &regex::Captures| {
             images += 1;
-            alt_chars += c.get(0).map(|m| m.len()).unwrap_or(0)
-                - c.get(2).map(|m| m.len()).unwrap_or(0);
+            alt_chars +=
+                c.get(0).map(|m| m.len()).unwrap_or(0) - c.get(2).map(|m| m.len()).unwrap_or(0);
             format!("![image]({})", &c[2])
         })
         .into_owned();
@@ -93,11 +91,17 @@ pub fn sanitize(input: &str) -> Sanitized {
         })
         .into_owned();
     if images > 0 {
-        removed.push(format!("alt/title text of {images} image{} ({alt_chars} chars)", if images == 1 { "" } else { "s" }));
+        removed.push(format!(
+            "alt/title text of {images} image{} ({alt_chars} chars)",
+            if images == 1 { "" } else { "s" }
+        ));
     }
 
     if invisible > 0 {
-        removed.push(format!("{invisible} zero-width or bidi control character{}", if invisible == 1 { "" } else { "s" }));
+        removed.push(format!(
+            "{invisible} zero-width or bidi control character{}",
+            if invisible == 1 { "" } else { "s" }
+        ));
     }
 
     Sanitized { text, removed }

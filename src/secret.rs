@@ -186,7 +186,8 @@ mod tests {
         use base64::Engine;
         let token = "ghs_base64formtoken0123456789";
         register(token);
-        let header = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
+        let header =
+            base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
         let config = format!("[http]\n\textraheader = AUTHORIZATION: basic {header}\n");
         assert!(contains_secret(&config));
         assert!(!redact(&config).contains(&header));

@@ -33,12 +33,18 @@ pub struct Limits {
 #[derive(Debug)]
 pub enum LoopEnd {
     /// `finish` was called and the gate accepted the work.
-    Finished { summary: String },
+    Finished {
+        summary: String,
+    },
     /// Turns, cost or wall clock ran out.
-    Limit { what: String },
+    Limit {
+        what: String,
+    },
     Exhausted(ChainExhausted),
     /// The last hop was abandoned for hallucinating.
-    Hallucination { detail: String },
+    Hallucination {
+        detail: String,
+    },
     Cancelled,
 }
 
@@ -94,19 +100,28 @@ impl AgentLoop<'_> {
 
         loop {
             if self.cancel.load(Ordering::Relaxed) {
-                let _ = self.trajectory.note(self.record.turns, "cancelled by the client");
+                let _ = self
+                    .trajectory
+                    .note(self.record.turns, "cancelled by the client");
                 return LoopEnd::Cancelled;
             }
             if self.record.turns >= self.limits.max_turns {
-                return LoopEnd::Limit { what: format!("max turns ({}) reached", self.limits.max_turns) };
+                return LoopEnd::Limit {
+                    what: format!("max turns ({}) reached", self.limits.max_turns),
+                };
             }
             if self.record.cost_usd >= self.limits.max_cost_usd && self.limits.max_cost_usd > 0.0 {
                 return LoopEnd::Limit {
-                    what: format!("max cost (${:.2}) reached at ${:.4}", self.limits.max_cost_usd, self.record.cost_usd),
+                    what: format!(
+                        "max cost (${:.2}) reached at ${:.4}",
+                        self.limits.max_cost_usd, self.record.cost_usd
+                    ),
                 };
             }
             if Instant::now() >= self.limits.deadline {
-                return LoopEnd::Limit { what: "wall-clock limit reached".into() };
+                return LoopEnd::Limit {
+                    what: "wall-clock limit reached".into(),
+                };
             }
 
             let window = self
@@ -142,8 +157,17 @@ impl AgentLoop<'_> {
             }
             let model = self.walker.hops()[answer.hop].slug().to_string();
             let response = answer.response;
-            let _ = self.trajectory.model(turn, answer.hop, &model, &response.text, &response.tool_calls);
-            messages.push(Message::assistant(response.text.clone(), response.tool_calls.clone()));
+            let _ = self.trajectory.model(
+                turn,
+                answer.hop,
+                &model,
+                &response.text,
+                &response.tool_calls,
+            );
+            messages.push(Message::assistant(
+                response.text.clone(),
+                response.tool_calls.clone(),
+            ));
 
             if response.tool_calls.is_empty() {
                 turns_without_progress += 1;
@@ -159,7 +183,11 @@ impl AgentLoop<'_> {
                 let _ = self.trajectory.tool_call(turn, call);
                 let mut outcome = self.tools.call(call).await;
                 if let Some(t) = &outcome.test_run {
-                    if last_tests.as_ref().map(|l| l.failed_tests != t.failed_tests || l.success != t.success).unwrap_or(true) {
+                    if last_tests
+                        .as_ref()
+                        .map(|l| l.failed_tests != t.failed_tests || l.success != t.success)
+                        .unwrap_or(true)
+                    {
                         progressed = true;
                     }
                     last_tests = Some(t.clone());
@@ -203,14 +231,19 @@ impl AgentLoop<'_> {
                     signals_on_hop += 1;
                 }
                 let _ = self.trajectory.tool_result(turn, call, &outcome);
-                messages.push(Message::tool_result(call.id.clone(), outcome.content.clone()));
+                messages.push(Message::tool_result(
+                    call.id.clone(),
+                    outcome.content.clone(),
+                ));
                 if finished.is_some() {
                     break;
                 }
             }
             // A `finish` ends the turn: every later call still needs a result on the wire.
-            let skipped: Vec<String> =
-                unanswered(&response.tool_calls, &messages).into_iter().map(|c| c.id.clone()).collect();
+            let skipped: Vec<String> = unanswered(&response.tool_calls, &messages)
+                .into_iter()
+                .map(|c| c.id.clone())
+                .collect();
             for id in skipped {
                 messages.push(Message::tool_result(id, "skipped: the run finished"));
             }
@@ -232,7 +265,10 @@ impl AgentLoop<'_> {
             if turns_without_progress >= self.limits.no_progress_turns {
                 signals_on_hop += 1;
                 turns_without_progress = 0;
-                let _ = self.trajectory.note(turn, &format!("no progress for {} turns", self.limits.no_progress_turns));
+                let _ = self.trajectory.note(
+                    turn,
+                    &format!("no progress for {} turns", self.limits.no_progress_turns),
+                );
             }
             if signals_on_hop >= self.limits.hallucination_threshold {
                 let reason = format!("{signals_on_hop} hallucination signals");
@@ -240,7 +276,13 @@ impl AgentLoop<'_> {
                 match self.walker.abandon_current() {
                     Some((from, to)) => {
                         let hop = self.walker.current_index().unwrap_or_default();
-                        let _ = self.trajectory.handoff(turn, hop, &from, &to, &format!("{reason}\n{progress}"));
+                        let _ = self.trajectory.handoff(
+                            turn,
+                            hop,
+                            &from,
+                            &to,
+                            &format!("{reason}\n{progress}"),
+                        );
                         self.record.handoffs.push(Handoff {
                             from: from.clone(),
                             to,
@@ -257,7 +299,9 @@ impl AgentLoop<'_> {
                     }
                     None => {
                         return LoopEnd::Hallucination {
-                            detail: format!("{model} was stopped after {reason} and no other model was left"),
+                            detail: format!(
+                                "{model} was stopped after {reason} and no other model was left"
+                            ),
                         };
                     }
                 }
@@ -275,7 +319,11 @@ impl AgentLoop<'_> {
             ));
         }
         let Some(cmd) = self.gate.command.clone() else {
-            return Ok(TestRun { success: true, output_tail: "no test command: not verified".into(), ..Default::default() });
+            return Ok(TestRun {
+                success: true,
+                output_tail: "no test command: not verified".into(),
+                ..Default::default()
+            });
         };
         let after = gate::run_tests(self.repo, &cmd, self.limits.test_timeout).await;
         let (ok, why) = gate::verdict(self.gate.baseline.as_ref(), &after);
@@ -287,11 +335,30 @@ impl AgentLoop<'_> {
             let failing = if after.failed_tests.is_empty() {
                 String::new()
             } else {
-                format!(" Failing: {}.", after.failed_tests.iter().take(10).cloned().collect::<Vec<_>>().join(", "))
+                format!(
+                    " Failing: {}.",
+                    after
+                        .failed_tests
+                        .iter()
+                        .take(10)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             };
-            let tail: String = after.output_tail.chars().rev().take(1500).collect::<Vec<_>>().into_iter().rev().collect();
+            let tail: String = after
+                .output_tail
+                .chars()
+                .rev()
+                .take(1500)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             Err((
-                format!("finish refused: the tests do not pass ({why}).{failing}\nEnd of the test output:\n{tail}"),
+                format!(
+                    "finish refused: the tests do not pass ({why}).{failing}\nEnd of the test output:\n{tail}"
+                ),
                 Some(after),
             ))
         }
@@ -300,14 +367,30 @@ impl AgentLoop<'_> {
     /// A compact summary of what was done so far, for the next hop.
     fn progress_summary(&self, last_tests: &Option<TestRun>, messages: &[Message]) -> String {
         let mut s = String::new();
-        let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
-        s.push_str(&format!("- Files read: {}\n", list(&self.record.files_explored)));
-        s.push_str(&format!("- Files edited: {}\n", list(&self.record.files_edited)));
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        s.push_str(&format!(
+            "- Files read: {}\n",
+            list(&self.record.files_explored)
+        ));
+        s.push_str(&format!(
+            "- Files edited: {}\n",
+            list(&self.record.files_edited)
+        ));
         if let Some(t) = last_tests {
             s.push_str(&format!(
                 "- Last test run: {}{}\n",
                 if t.success { "passed" } else { "failed" },
-                if t.failed_tests.is_empty() { String::new() } else { format!(" ({})", t.failed_tests.join(", ")) }
+                if t.failed_tests.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", t.failed_tests.join(", "))
+                }
             ));
         }
         if let Some(note) = messages
@@ -336,13 +419,22 @@ impl AgentLoop<'_> {
         let bytes = system.len()
             + messages
                 .iter()
-                .map(|m| m.content.len() + m.tool_calls.iter().map(|c| c.name.len() + c.arguments.len()).sum::<usize>())
+                .map(|m| {
+                    m.content.len()
+                        + m.tool_calls
+                            .iter()
+                            .map(|c| c.name.len() + c.arguments.len())
+                            .sum::<usize>()
+                })
                 .sum::<usize>();
         if bytes <= budget {
             return;
         }
         let mut total = crate::tokens::count(system)
-            + messages.iter().map(|m| crate::tokens::count(&m.content) + 8).sum::<usize>();
+            + messages
+                .iter()
+                .map(|m| crate::tokens::count(&m.content) + 8)
+                .sum::<usize>();
         if total <= budget {
             return;
         }
@@ -354,7 +446,9 @@ impl AgentLoop<'_> {
             }
             if m.role == Role::Tool && !m.content.starts_with("[dropped") {
                 let before = crate::tokens::count(&m.content);
-                m.content = format!("[dropped: {before} tokens of an old tool result, to stay inside the context window]");
+                m.content = format!(
+                    "[dropped: {before} tokens of an old tool result, to stay inside the context window]"
+                );
                 total = total - before + 16;
                 dropped += 1;
             }
@@ -372,6 +466,10 @@ impl AgentLoop<'_> {
 fn unanswered<'a>(calls: &'a [ToolCall], messages: &[Message]) -> Vec<&'a ToolCall> {
     calls
         .iter()
-        .filter(|c| !messages.iter().any(|m| m.tool_call_id.as_deref() == Some(&c.id)))
+        .filter(|c| {
+            !messages
+                .iter()
+                .any(|m| m.tool_call_id.as_deref() == Some(&c.id))
+        })
         .collect()
 }

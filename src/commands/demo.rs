@@ -7,8 +7,12 @@ use crate::pipeline::{self, Issue, RunOptions};
 use crate::provider::ModelClient;
 
 pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
-    println!("[DEMO] OctaGit demo: a bundled Python package with a real bug, fixed by a scripted model.");
-    println!("[DEMO] No network, no keys: the model's turns are replayed from a recorded transcript.");
+    println!(
+        "[DEMO] OctaGit demo: a bundled Python package with a real bug, fixed by a scripted model."
+    );
+    println!(
+        "[DEMO] No network, no keys: the model's turns are replayed from a recorded transcript."
+    );
     let work = tempfile::Builder::new().prefix("octagit-demo-").tempdir()?;
     let repo = work.path().join("calc");
     std::fs::create_dir_all(&repo)?;
@@ -24,7 +28,10 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         Some(o) => o.clone(),
         None => std::env::temp_dir().join(format!("octagit-demo-run-{}", std::process::id())),
     };
-    let hop = Hop::new(ModelClient::scripted("demo-transcript", crate::demo::script()));
+    let hop = Hop::new(ModelClient::scripted(
+        "demo-transcript",
+        crate::demo::script(),
+    ));
     let opts = RunOptions {
         out_dir: Some(out.clone()),
         origin: "demo".into(),
@@ -39,12 +46,20 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
     println!("[DEMO] issue: {}", issue.title);
     let outcome = pipeline::run(&repo, issue, cfg, opts).await;
     for s in &outcome.record.stages {
-        println!("[DEMO]   {:<9} {:?} {}", s.name, s.status, s.note.clone().unwrap_or_default());
+        println!(
+            "[DEMO]   {:<9} {:?} {}",
+            s.name,
+            s.status,
+            s.note.clone().unwrap_or_default()
+        );
     }
     super::run::print_outcome(&outcome, true);
     if args.keep {
         let kept = work.keep();
-        println!("[DEMO] kept the demo repository at {}", kept.join("calc").display());
+        println!(
+            "[DEMO] kept the demo repository at {}",
+            kept.join("calc").display()
+        );
     }
     Ok(outcome.exit_code)
 }

@@ -5,10 +5,10 @@ mod action;
 pub(crate) mod audit;
 mod demo;
 mod mcp;
-pub mod run;
 mod models;
 mod rank;
 mod report;
+pub mod run;
 mod terrain;
 
 use crate::cli::{Cli, Command};

@@ -13,8 +13,9 @@ use crate::run_record::RunStatus;
 /// Read the issue from `--issue-file` or `--issue`.
 pub fn read_issue(task: &TaskArgs) -> anyhow::Result<Issue> {
     let text = match (&task.issue_file, &task.issue) {
-        (Some(f), _) => std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read the issue file {}; check the path", f.display()))?,
+        (Some(f), _) => std::fs::read_to_string(f).with_context(|| {
+            format!("cannot read the issue file {}; check the path", f.display())
+        })?,
         (None, Some(t)) => t.clone(),
         (None, None) => anyhow::bail!(
             "no issue given: pass --issue-file FILE (first line is the title) or --issue \"TEXT\""
@@ -39,7 +40,10 @@ pub fn flag_overrides(task: &TaskArgs) -> Overrides {
         (None, Some(c)) => Some(c.clone()),
         (None, None) => None,
     };
-    Overrides { fallback_chain: chain, ..Default::default() }
+    Overrides {
+        fallback_chain: chain,
+        ..Default::default()
+    }
 }
 
 pub async fn run(args: &RunArgs) -> anyhow::Result<i32> {
@@ -67,7 +71,13 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let mut issue = issue;
     issue.number = args.issue_number;
     let publish = if args.open_pr {
-        match publish_target(&args.task.repo, args.github_repo.as_deref(), args.issue_number, &issue.title, &cfg) {
+        match publish_target(
+            &args.task.repo,
+            args.github_repo.as_deref(),
+            args.issue_number,
+            &issue.title,
+            &cfg,
+        ) {
             Ok(t) => Some(t),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -119,7 +129,10 @@ pub fn print_outcome(o: &RunOutcome, demo: bool) {
         println!("{tag}  next: {}", a.next_step);
     }
     if let Some(s) = &r.diff_stat {
-        println!("{tag}  diff: {} file(s), +{} -{}", s.files, s.insertions, s.deletions);
+        println!(
+            "{tag}  diff: {} file(s), +{} -{}",
+            s.files, s.insertions, s.deletions
+        );
     }
     if let (Some(b), Some(a)) = (&r.gate.baseline, &r.gate.after) {
         println!(
@@ -133,7 +146,10 @@ pub fn print_outcome(o: &RunOutcome, demo: bool) {
     if let Some(p) = r.publish.as_ref().and_then(|p| p.pr_url.as_ref()) {
         println!("{tag}  pull request: {p}");
     }
-    println!("{tag}  turns: {}, tokens: {} in / {} out, cost: ${:.4}", r.turns, r.tokens_in, r.tokens_out, r.cost_usd);
+    println!(
+        "{tag}  turns: {}, tokens: {} in / {} out, cost: ${:.4}",
+        r.turns, r.tokens_in, r.tokens_out, r.cost_usd
+    );
     println!("{tag}  artefacts: {}", o.dir.display());
     println!("{tag}  report: {}", o.dir.join("report.html").display());
 }
@@ -147,7 +163,12 @@ pub(crate) fn publish_target(
     title: &str,
     cfg: &Config,
 ) -> anyhow::Result<crate::publish::PublishTarget> {
-    let var = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let var = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let token = var("GITHUB_TOKEN").or_else(|| var("GH_TOKEN")).ok_or_else(|| {
         anyhow::anyhow!("--open-pr needs a token: set GITHUB_TOKEN to a token with contents and pull-requests write access")
     })?;
@@ -156,12 +177,21 @@ pub(crate) fn publish_target(
         .or_else(|| var("GITHUB_REPOSITORY"))
         .or_else(|| crate::git::remote_url(repo, "origin").and_then(|u| slug_from_url(&u)))
         .ok_or_else(|| anyhow::anyhow!("--open-pr cannot tell which GitHub repository to use: pass --github-repo owner/name"))?;
-    let issue_number = issue_number
-        .ok_or_else(|| anyhow::anyhow!("--open-pr needs the issue number for the branch and `Fixes #n`: pass --issue-number N"))?;
+    let issue_number = issue_number.ok_or_else(|| {
+        anyhow::anyhow!(
+            "--open-pr needs the issue number for the branch and `Fixes #n`: pass --issue-number N"
+        )
+    })?;
     let base = cfg
         .base_branch
         .clone()
-        .or_else(|| git2::Repository::open(repo).ok().and_then(|r| r.head().ok().and_then(|h| h.shorthand().ok().map(str::to_string))))
+        .or_else(|| {
+            git2::Repository::open(repo).ok().and_then(|r| {
+                r.head()
+                    .ok()
+                    .and_then(|h| h.shorthand().ok().map(str::to_string))
+            })
+        })
         .unwrap_or_else(|| "main".into());
     Ok(crate::publish::PublishTarget {
         api_url: var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
@@ -192,8 +222,14 @@ pub(crate) fn slug_from_url(url: &str) -> Option<String> {
 mod tests {
     #[test]
     fn slugs_from_remote_urls() {
-        assert_eq!(super::slug_from_url("https://github.com/o/n.git").as_deref(), Some("o/n"));
-        assert_eq!(super::slug_from_url("git@github.com:o/n.git").as_deref(), Some("o/n"));
+        assert_eq!(
+            super::slug_from_url("https://github.com/o/n.git").as_deref(),
+            Some("o/n")
+        );
+        assert_eq!(
+            super::slug_from_url("git@github.com:o/n.git").as_deref(),
+            Some("o/n")
+        );
         assert_eq!(super::slug_from_url("/tmp/bare"), None);
     }
 }

@@ -194,7 +194,10 @@ impl ProgressComment {
                 // Someone deleted the comment mid-run: start a new one so the result is
                 // still posted, and say so.
                 Err(e) if e.status() == Some(404) => {
-                    self.warnings.push("the progress comment was deleted during the run; a new one was posted".into());
+                    self.warnings.push(
+                        "the progress comment was deleted during the run; a new one was posted"
+                            .into(),
+                    );
                     self.id = None;
                     self.create(body).await
                 }

@@ -190,7 +190,10 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
                 timed_out,
             } => {
                 if timed_out {
-                    *stats.skipped_reasons.entry("parse timeout (kept as text)".to_string()).or_default() += 1;
+                    *stats
+                        .skipped_reasons
+                        .entry("parse timeout (kept as text)".to_string())
+                        .or_default() += 1;
                 }
                 if entry.lang.is_some() {
                     if hit {

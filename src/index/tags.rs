@@ -97,7 +97,17 @@ const BRANCH_KINDS: &[&str] = &[
 
 /// Every language this build can tag, in a fixed order (the index into [`compiled`]).
 const NAMES: [&str; 11] = [
-    "rust", "python", "javascript", "typescript", "tsx", "go", "java", "c", "cpp", "ruby", "php",
+    "rust",
+    "python",
+    "javascript",
+    "typescript",
+    "tsx",
+    "go",
+    "java",
+    "c",
+    "cpp",
+    "ruby",
+    "php",
 ];
 
 /// File extension → language name, for the languages compiled in.
@@ -122,7 +132,11 @@ pub(crate) fn lang_for_path(path: &str) -> Option<&'static Lang> {
 
 /// Names of the languages compiled into this build.
 pub fn enabled_languages() -> Vec<&'static str> {
-    NAMES.iter().copied().filter(|n| spec(n).is_some()).collect()
+    NAMES
+        .iter()
+        .copied()
+        .filter(|n| spec(n).is_some())
+        .collect()
 }
 
 /// The tagger for one language, built on first use. Compiling a tags query costs tens of
@@ -151,18 +165,29 @@ fn lang(name: &str) -> Option<&'static Lang> {
 fn spec(name: &str) -> Option<(Language, String)> {
     match name {
         #[cfg(feature = "lang-rust")]
-        "rust" => Some((tree_sitter_rust::LANGUAGE.into(), tree_sitter_rust::TAGS_QUERY.into())),
+        "rust" => Some((
+            tree_sitter_rust::LANGUAGE.into(),
+            tree_sitter_rust::TAGS_QUERY.into(),
+        )),
         #[cfg(feature = "lang-python")]
-        "python" => Some((tree_sitter_python::LANGUAGE.into(), tree_sitter_python::TAGS_QUERY.into())),
+        "python" => Some((
+            tree_sitter_python::LANGUAGE.into(),
+            tree_sitter_python::TAGS_QUERY.into(),
+        )),
         #[cfg(feature = "lang-javascript")]
-        "javascript" => {
-            Some((tree_sitter_javascript::LANGUAGE.into(), tree_sitter_javascript::TAGS_QUERY.into()))
-        }
+        "javascript" => Some((
+            tree_sitter_javascript::LANGUAGE.into(),
+            tree_sitter_javascript::TAGS_QUERY.into(),
+        )),
         // The typescript query only adds TS-specific patterns; the JS one covers functions,
         // classes and calls (design.md pitfall).
         #[cfg(feature = "lang-typescript")]
         "typescript" | "tsx" => {
-            let q = format!("{}\n{}", tree_sitter_javascript::TAGS_QUERY, tree_sitter_typescript::TAGS_QUERY);
+            let q = format!(
+                "{}\n{}",
+                tree_sitter_javascript::TAGS_QUERY,
+                tree_sitter_typescript::TAGS_QUERY
+            );
             let language = if name == "tsx" {
                 tree_sitter_typescript::LANGUAGE_TSX
             } else {
@@ -171,17 +196,35 @@ fn spec(name: &str) -> Option<(Language, String)> {
             Some((language.into(), q))
         }
         #[cfg(feature = "lang-go")]
-        "go" => Some((tree_sitter_go::LANGUAGE.into(), tree_sitter_go::TAGS_QUERY.into())),
+        "go" => Some((
+            tree_sitter_go::LANGUAGE.into(),
+            tree_sitter_go::TAGS_QUERY.into(),
+        )),
         #[cfg(feature = "lang-java")]
-        "java" => Some((tree_sitter_java::LANGUAGE.into(), tree_sitter_java::TAGS_QUERY.into())),
+        "java" => Some((
+            tree_sitter_java::LANGUAGE.into(),
+            tree_sitter_java::TAGS_QUERY.into(),
+        )),
         #[cfg(feature = "lang-c")]
-        "c" => Some((tree_sitter_c::LANGUAGE.into(), tree_sitter_c::TAGS_QUERY.into())),
+        "c" => Some((
+            tree_sitter_c::LANGUAGE.into(),
+            tree_sitter_c::TAGS_QUERY.into(),
+        )),
         #[cfg(feature = "lang-cpp")]
-        "cpp" => Some((tree_sitter_cpp::LANGUAGE.into(), tree_sitter_cpp::TAGS_QUERY.into())),
+        "cpp" => Some((
+            tree_sitter_cpp::LANGUAGE.into(),
+            tree_sitter_cpp::TAGS_QUERY.into(),
+        )),
         #[cfg(feature = "lang-ruby")]
-        "ruby" => Some((tree_sitter_ruby::LANGUAGE.into(), tree_sitter_ruby::TAGS_QUERY.into())),
+        "ruby" => Some((
+            tree_sitter_ruby::LANGUAGE.into(),
+            tree_sitter_ruby::TAGS_QUERY.into(),
+        )),
         #[cfg(feature = "lang-php")]
-        "php" => Some((tree_sitter_php::LANGUAGE_PHP.into(), tree_sitter_php::TAGS_QUERY.into())),
+        "php" => Some((
+            tree_sitter_php::LANGUAGE_PHP.into(),
+            tree_sitter_php::TAGS_QUERY.into(),
+        )),
         _ => None,
     }
 }
@@ -252,7 +295,10 @@ impl Lang {
             )
         });
         let Some(tree) = tree else {
-            return Tagged { parse_timed_out: true, ..Tagged::default() };
+            return Tagged {
+                parse_timed_out: true,
+                ..Tagged::default()
+            };
         };
 
         let mut complexity = 0usize;
@@ -289,7 +335,8 @@ impl Lang {
                 }
             };
             let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut cb);
-            let mut matches = qc.matches_with_options(&self.config.query, tree.root_node(), source, options);
+            let mut matches =
+                qc.matches_with_options(&self.config.query, tree.root_node(), source, options);
             while let Some(m) = matches.next() {
                 let mut name_node = None;
                 let mut role: Option<(&Role, tree_sitter::Node)> = None;
@@ -371,7 +418,11 @@ mod parse_budget_tests {
         let lang = super::lang("javascript").expect("javascript compiled in");
         let started = std::time::Instant::now();
         let t = lang.tag(bomb.as_bytes());
-        assert!(started.elapsed() < super::PARSE_BUDGET * 3, "took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < super::PARSE_BUDGET * 3,
+            "took {:?}",
+            started.elapsed()
+        );
         assert!(t.parse_timed_out);
     }
 }

@@ -131,7 +131,6 @@ pub fn count_tokens_body(model: &str, req: &ChatRequest) -> Value {
     body
 }
 
-
 pub(crate) fn parse_message(json: &Value) -> Result<super::types::ParsedAnswer, String> {
     let content = json
         .get("content")

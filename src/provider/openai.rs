@@ -99,7 +99,6 @@ pub fn request_body(provider: ProviderKind, model: &str, req: &ChatRequest) -> V
     Value::Object(body)
 }
 
-
 pub(crate) fn parse_completion(json: &Value) -> Result<super::types::ParsedAnswer, String> {
     let choice = json
         .get("choices")

@@ -16,8 +16,14 @@ use crate::support::repo::TempRepo;
 fn buggy_repo() -> TempRepo {
     TempRepo::with_files(&[
         ("value.txt", "broken\n"),
-        ("check.sh", "#!/bin/sh\ngrep -q fixed value.txt || { echo 'FAIL: value is not fixed'; exit 1; }\necho ok\n"),
-        ("src/lib.py", "def value():\n    return open('value.txt').read()\n"),
+        (
+            "check.sh",
+            "#!/bin/sh\ngrep -q fixed value.txt || { echo 'FAIL: value is not fixed'; exit 1; }\necho ok\n",
+        ),
+        (
+            "src/lib.py",
+            "def value():\n    return open('value.txt').read()\n",
+        ),
     ])
 }
 
@@ -34,7 +40,11 @@ fn hop(name: &str, turns: Vec<ScriptTurn>) -> Hop {
 }
 
 fn config() -> Config {
-    Config { test_command: Some("sh check.sh".into()), max_turns: 10, ..Config::default() }
+    Config {
+        test_command: Some("sh check.sh".into()),
+        max_turns: 10,
+        ..Config::default()
+    }
 }
 
 async fn run(repo: &TempRepo, cfg: Config, hops: Vec<Hop>) -> (RunOutcome, tempfile::TempDir) {
@@ -46,12 +56,23 @@ async fn run(repo: &TempRepo, cfg: Config, hops: Vec<Hop>) -> (RunOutcome, tempf
         origin: "test".into(),
         ..Default::default()
     };
-    let issue = Issue { number: Some(7), title: "value is broken".into(), body: "value.txt should say fixed".into(), url: None };
+    let issue = Issue {
+        number: Some(7),
+        title: "value is broken".into(),
+        body: "value.txt should say fixed".into(),
+        url: None,
+    };
     (pipeline::run(repo.path(), issue, cfg, opts).await, out)
 }
 
 fn assert_artefacts(o: &RunOutcome) {
-    for f in ["run.json", "context-graph.json", "terrain.svg", "summary.md", "report.html"] {
+    for f in [
+        "run.json",
+        "context-graph.json",
+        "terrain.svg",
+        "summary.md",
+        "report.html",
+    ] {
         assert!(o.dir.join(f).exists(), "{f} missing in {}", o.dir.display());
     }
     let rec = octagit::run_record::RunRecord::read(&o.dir).unwrap();
@@ -59,11 +80,20 @@ fn assert_artefacts(o: &RunOutcome) {
 }
 
 fn fix_turn() -> ScriptTurn {
-    turn("", &[("edit_file", json!({"path": "value.txt", "old_text": "broken", "new_text": "fixed"}))])
+    turn(
+        "",
+        &[(
+            "edit_file",
+            json!({"path": "value.txt", "old_text": "broken", "new_text": "fixed"}),
+        )],
+    )
 }
 
 fn finish_turn() -> ScriptTurn {
-    turn("", &[("finish", json!({"summary": "value.txt now says fixed"}))])
+    turn(
+        "",
+        &[("finish", json!({"summary": "value.txt now says fixed"}))],
+    )
 }
 
 #[tokio::test]
@@ -72,16 +102,28 @@ async fn a_fix_that_passes_the_gate() {
     let (o, _out) = run(
         &repo,
         config(),
-        vec![hop("a", vec![
-            turn("look", &[("read_file", json!({"path": "value.txt"}))]),
-            fix_turn(),
-            finish_turn(),
-        ])],
+        vec![hop(
+            "a",
+            vec![
+                turn("look", &[("read_file", json!({"path": "value.txt"}))]),
+                fix_turn(),
+                finish_turn(),
+            ],
+        )],
     )
     .await;
-    assert_eq!(o.record.status, RunStatus::Success, "{:?}", o.record.failure);
+    assert_eq!(
+        o.record.status,
+        RunStatus::Success,
+        "{:?}",
+        o.record.failure
+    );
     assert_eq!(o.exit_code, 0);
-    assert_eq!(repo.read("value.txt"), "fixed\n", "edits stay in the working tree");
+    assert_eq!(
+        repo.read("value.txt"),
+        "fixed\n",
+        "edits stay in the working tree"
+    );
     assert!(!o.record.gate.baseline.as_ref().unwrap().success);
     assert!(o.record.gate.after.as_ref().unwrap().success);
     assert_eq!(o.record.files_edited, vec!["value.txt"]);
@@ -98,34 +140,65 @@ async fn a_fix_that_passes_the_gate() {
 async fn a_claimed_fix_that_fails_the_gate_is_fed_back() {
     let repo = buggy_repo();
     let script = Script::new(vec![
-        turn("", &[("edit_file", json!({"path": "src/lib.py", "old_text": "return", "new_text": "return  "}))]),
+        turn(
+            "",
+            &[(
+                "edit_file",
+                json!({"path": "src/lib.py", "old_text": "return", "new_text": "return  "}),
+            )],
+        ),
         finish_turn(),
         fix_turn(),
         finish_turn(),
     ]);
     let client = ModelClient::scripted("a", script);
     let (o, _out) = run(&repo, config(), vec![Hop::new(client.clone())]).await;
-    assert_eq!(o.record.status, RunStatus::Success, "{:?}", o.record.failure);
+    assert_eq!(
+        o.record.status,
+        RunStatus::Success,
+        "{:?}",
+        o.record.failure
+    );
     let traj = std::fs::read_to_string(o.dir.join("trajectory.jsonl")).unwrap();
-    assert!(traj.contains("finish refused: the tests do not pass"), "{traj}");
+    assert!(
+        traj.contains("finish refused: the tests do not pass"),
+        "{traj}"
+    );
     assert_eq!(o.record.turns, 4);
 }
 
 #[tokio::test]
 async fn repeated_hallucination_moves_to_the_next_hop_with_a_handoff() {
     let repo = buggy_repo();
-    let bad = hop("liar", vec![
-        turn("", &[("summon_demon", json!({}))]),
-        turn("", &[("edit_file", json!({"path": "nope.txt", "old_text": "a", "new_text": "b"}))]),
-        turn("", &[("read_file", json!("{not json"))]),
-        turn("", &[("read_file", json!({"path": "value.txt"}))]),
-    ]);
+    let bad = hop(
+        "liar",
+        vec![
+            turn("", &[("summon_demon", json!({}))]),
+            turn(
+                "",
+                &[(
+                    "edit_file",
+                    json!({"path": "nope.txt", "old_text": "a", "new_text": "b"}),
+                )],
+            ),
+            turn("", &[("read_file", json!("{not json"))]),
+            turn("", &[("read_file", json!({"path": "value.txt"}))]),
+        ],
+    );
     let good = hop("honest", vec![fix_turn(), finish_turn()]);
     let (o, _out) = run(&repo, config(), vec![bad, good]).await;
-    assert_eq!(o.record.status, RunStatus::Success, "{:?}", o.record.failure);
+    assert_eq!(
+        o.record.status,
+        RunStatus::Success,
+        "{:?}",
+        o.record.failure
+    );
     assert_eq!(o.record.handoffs.len(), 1);
     let h = &o.record.handoffs[0];
-    assert_eq!((h.from.as_str(), h.to.as_str()), ("scripted/liar", "scripted/honest"));
+    assert_eq!(
+        (h.from.as_str(), h.to.as_str()),
+        ("scripted/liar", "scripted/honest")
+    );
     assert!(h.reason.contains("hallucination"));
     let traj = std::fs::read_to_string(o.dir.join("trajectory.jsonl")).unwrap();
     assert!(traj.contains("\"handoff\""), "{traj}");
@@ -139,11 +212,14 @@ async fn max_turns_leaves_the_artefacts() {
     let (o, _out) = run(
         &repo,
         cfg,
-        vec![hop("slow", vec![
-            turn("", &[("list_dir", json!({}))]),
-            turn("", &[("read_file", json!({"path": "value.txt"}))]),
-            fix_turn(),
-        ])],
+        vec![hop(
+            "slow",
+            vec![
+                turn("", &[("list_dir", json!({}))]),
+                turn("", &[("read_file", json!({"path": "value.txt"}))]),
+                fix_turn(),
+            ],
+        )],
     )
     .await;
     assert_eq!(o.record.status, RunStatus::Failed);
@@ -177,7 +253,14 @@ async fn a_repo_without_tests_is_a_clear_config_error_with_artefacts() {
     let cfg = Config::default();
     let (o, _out) = run(&repo, cfg, vec![hop("a", vec![])]).await;
     assert_eq!(o.record.failure_class(), Some(FailureClass::Config));
-    assert!(o.record.failure.as_ref().unwrap().message.contains("no test command"));
+    assert!(
+        o.record
+            .failure
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("no test command")
+    );
     assert_eq!(o.exit_code, 2);
     assert_artefacts(&o);
 }

@@ -47,7 +47,11 @@ const FAULTS: [Fault; 11] = [
 
 /// Three providers on the OpenAI wire, so auth and billing poison only one hop.
 const PROVIDERS: [&str; 3] = ["openai", "openrouter", "huggingface"];
-const SLUGS: [&str; 3] = ["openai/gpt-4o-mini", "openrouter/meta/llama", "huggingface/qwen/coder"];
+const SLUGS: [&str; 3] = [
+    "openai/gpt-4o-mini",
+    "openrouter/meta/llama",
+    "huggingface/qwen/coder",
+];
 
 impl Fault {
     /// The class the run reports when this fault hits the last hop.
@@ -65,7 +69,11 @@ impl Fault {
 
     /// What the faulty hop's mock answers, in order.
     fn script(self) -> Vec<ResponseTemplate> {
-        let unknown = || Reply::text("").tool_call("c1", "launch_rockets", "{}").openai();
+        let unknown = || {
+            Reply::text("")
+                .tool_call("c1", "launch_rockets", "{}")
+                .openai()
+        };
         match self {
             Fault::RateShort => {
                 let mut v = vec![MockLlm::openai_error_rate_limit("1s")];
@@ -79,9 +87,15 @@ impl Fault {
             Fault::BadModel => vec![MockLlm::openai_error_model_not_found("gpt-9")],
             Fault::Hallucination => vec![unknown(), unknown(), unknown()],
             Fault::ConnectionRefused => vec![],
-            Fault::Timeout => vec![MockLlm::delayed(Reply::text("late").openai(), Duration::from_secs(4))],
+            Fault::Timeout => vec![MockLlm::delayed(
+                Reply::text("late").openai(),
+                Duration::from_secs(4),
+            )],
             Fault::MalformedJson => vec![MockLlm::malformed_json()],
-            Fault::ErrorInside200 => vec![MockLlm::openai_error_inside_200(502, "upstream provider failed")],
+            Fault::ErrorInside200 => vec![MockLlm::openai_error_inside_200(
+                502,
+                "upstream provider failed",
+            )],
         }
     }
 }
@@ -90,11 +104,20 @@ impl Fault {
 fn fix() -> Vec<ResponseTemplate> {
     vec![
         Reply::text("")
-            .tool_call("e1", "edit_file", &json!({"path": "value.txt", "old_text": "broken", "new_text": "fixed"}).to_string())
+            .tool_call(
+                "e1",
+                "edit_file",
+                &json!({"path": "value.txt", "old_text": "broken", "new_text": "fixed"})
+                    .to_string(),
+            )
             .usage(500, 40)
             .openai(),
         Reply::text("")
-            .tool_call("f1", "finish", &json!({"summary": "value fixed"}).to_string())
+            .tool_call(
+                "f1",
+                "finish",
+                &json!({"summary": "value fixed"}).to_string(),
+            )
             .usage(600, 20)
             .openai(),
     ]
@@ -117,7 +140,10 @@ struct Cell {
 async fn run_cell(fault: Fault, at: usize) -> Cell {
     let repo = TempRepo::with_files(&[
         ("value.txt", "broken\n"),
-        ("check.sh", "grep -q fixed value.txt || { echo 'FAIL: value'; exit 1; }\n"),
+        (
+            "check.sh",
+            "grep -q fixed value.txt || { echo 'FAIL: value'; exit 1; }\n",
+        ),
     ]);
     let mut mocks = Vec::new();
     let mut overrides = BTreeMap::new();
@@ -135,7 +161,13 @@ async fn run_cell(fault: Fault, at: usize) -> Cell {
             mocks.push(mock);
             url
         };
-        overrides.insert(provider.to_string(), ProviderOverride { base_url: Some(url), api_key_env: None });
+        overrides.insert(
+            provider.to_string(),
+            ProviderOverride {
+                base_url: Some(url),
+                api_key_env: None,
+            },
+        );
     }
     let vars: BTreeMap<String, String> = [
         ("OPENAI_API_KEY", "sk-matrix-openai-0000000000000000"),
@@ -148,7 +180,11 @@ async fn run_cell(fault: Fault, at: usize) -> Cell {
     .collect();
     // Healthy hops get a generous timeout (the machine is busy running every cell at
     // once); only the hop that is meant to time out gets a short one.
-    let env = ProviderEnv { vars, overrides, request_timeout: Some(Duration::from_secs(30)) };
+    let env = ProviderEnv {
+        vars,
+        overrides,
+        request_timeout: Some(Duration::from_secs(30)),
+    };
     let hops: Vec<Hop> = SLUGS
         .iter()
         .enumerate()
@@ -161,7 +197,11 @@ async fn run_cell(fault: Fault, at: usize) -> Cell {
         })
         .collect();
     let out = tempfile::tempdir().unwrap();
-    let cfg = Config { test_command: Some("sh check.sh".into()), max_turns: 12, ..Config::default() };
+    let cfg = Config {
+        test_command: Some("sh check.sh".into()),
+        max_turns: 12,
+        ..Config::default()
+    };
     let opts = RunOptions {
         out_dir: Some(out.path().join("run")),
         hops: Some(hops),
@@ -170,23 +210,42 @@ async fn run_cell(fault: Fault, at: usize) -> Cell {
         origin: "test".into(),
         ..Default::default()
     };
-    let issue = Issue { number: Some(1), title: "value is broken".into(), body: "make it say fixed".into(), url: None };
+    let issue = Issue {
+        number: Some(1),
+        title: "value is broken".into(),
+        body: "make it say fixed".into(),
+        url: None,
+    };
     let o = pipeline::run(repo.path(), issue, cfg, opts).await;
     let position = ["first", "middle", "last"][at];
     let mut problems = artefact_problems(&o);
     let last = at == 2;
-    let (want_code, want_class) = if fault == Fault::RateShort || !last { (0, None) } else { (1, Some(fault.class())) };
+    let (want_code, want_class) = if fault == Fault::RateShort || !last {
+        (0, None)
+    } else {
+        (1, Some(fault.class()))
+    };
     if o.exit_code != want_code {
         problems.push(format!("exit {} want {want_code}", o.exit_code));
     }
     if o.record.failure_class() != want_class {
-        problems.push(format!("class {:?} want {want_class:?}", o.record.failure_class()));
+        problems.push(format!(
+            "class {:?} want {want_class:?}",
+            o.record.failure_class()
+        ));
     }
     // The faulty hop's failure is on record with its class, whatever the outcome.
     if fault != Fault::RateShort && fault != Fault::Hallucination {
-        let recorded = o.record.hops.iter().any(|h| h.hop == at && h.class == Some(fault.class()));
+        let recorded = o
+            .record
+            .hops
+            .iter()
+            .any(|h| h.hop == at && h.class == Some(fault.class()));
         if !recorded {
-            problems.push(format!("no {:?} attempt recorded at hop {at}", fault.class()));
+            problems.push(format!(
+                "no {:?} attempt recorded at hop {at}",
+                fault.class()
+            ));
         }
     }
     if fault == Fault::Hallucination && !last && o.record.handoffs.is_empty() {
@@ -198,16 +257,40 @@ async fn run_cell(fault: Fault, at: usize) -> Cell {
             .record
             .hops
             .iter()
-            .map(|h| format!("hop {} {:?} {}ms {}", h.hop, h.class, h.latency_ms, h.error.clone().unwrap_or_default().chars().take(120).collect::<String>()))
+            .map(|h| {
+                format!(
+                    "hop {} {:?} {}ms {}",
+                    h.hop,
+                    h.class,
+                    h.latency_ms,
+                    h.error
+                        .clone()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(120)
+                        .collect::<String>()
+                )
+            })
             .collect();
         problems.push(format!("hops: [{}]", hops.join(" | ")));
     }
-    Cell { fault: Some(fault), position, ok: problems.is_empty(), detail: problems.join("; ") }
+    Cell {
+        fault: Some(fault),
+        position,
+        ok: problems.is_empty(),
+        detail: problems.join("; "),
+    }
 }
 
 fn artefact_problems(o: &RunOutcome) -> Vec<String> {
     let mut p = Vec::new();
-    for f in ["run.json", "context-graph.json", "terrain.svg", "summary.md", "report.html"] {
+    for f in [
+        "run.json",
+        "context-graph.json",
+        "terrain.svg",
+        "summary.md",
+        "report.html",
+    ] {
         if !o.dir.join(f).exists() {
             p.push(format!("{f} missing"));
         }
@@ -222,16 +305,30 @@ fn artefact_problems(o: &RunOutcome) -> Vec<String> {
 async fn run_no_provider() -> Cell {
     let repo = TempRepo::with_files(&[("value.txt", "broken\n"), ("check.sh", "exit 1\n")]);
     let out = tempfile::tempdir().unwrap();
-    let vars: BTreeMap<String, String> = [("OCTAGIT_OFFLINE".to_string(), "1".to_string())].into_iter().collect();
-    let env = ProviderEnv { vars, overrides: BTreeMap::new(), request_timeout: Some(Duration::from_secs(1)) };
-    let cfg = Config { test_command: Some("sh check.sh".into()), ..Config::default() };
+    let vars: BTreeMap<String, String> = [("OCTAGIT_OFFLINE".to_string(), "1".to_string())]
+        .into_iter()
+        .collect();
+    let env = ProviderEnv {
+        vars,
+        overrides: BTreeMap::new(),
+        request_timeout: Some(Duration::from_secs(1)),
+    };
+    let cfg = Config {
+        test_command: Some("sh check.sh".into()),
+        ..Config::default()
+    };
     let opts = RunOptions {
         out_dir: Some(out.path().join("run")),
         provider_env: Some(env),
         index_cache: Some(out.path().join("cache")),
         ..Default::default()
     };
-    let issue = Issue { number: Some(1), title: "t".into(), body: "b".into(), url: None };
+    let issue = Issue {
+        number: Some(1),
+        title: "t".into(),
+        body: "b".into(),
+        url: None,
+    };
     let o = pipeline::run(repo.path(), issue, cfg, opts).await;
     let mut problems = artefact_problems(&o);
     if o.exit_code != 3 {
@@ -240,7 +337,12 @@ async fn run_no_provider() -> Cell {
     if o.record.failure_class() != Some(FailureClass::NoModel) {
         problems.push(format!("class {:?}", o.record.failure_class()));
     }
-    Cell { fault: None, position: "-", ok: problems.is_empty(), detail: problems.join("; ") }
+    Cell {
+        fault: None,
+        position: "-",
+        ok: problems.is_empty(),
+        detail: problems.join("; "),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -262,10 +364,20 @@ async fn fault_injection_matrix() {
     while let Some(c) = set.join_next().await {
         cells.push(c.expect("cell task"));
     }
-    cells.sort_by_key(|c| (c.fault.map(|f| FAULTS.iter().position(|x| *x == f).unwrap()).unwrap_or(99), c.position));
+    cells.sort_by_key(|c| {
+        (
+            c.fault
+                .map(|f| FAULTS.iter().position(|x| *x == f).unwrap())
+                .unwrap_or(99),
+            c.position,
+        )
+    });
 
     println!("\nfault-injection matrix (hop where the fault strikes):");
-    println!("{:<20} {:>7} {:>7} {:>7}", "fault", "first", "middle", "last");
+    println!(
+        "{:<20} {:>7} {:>7} {:>7}",
+        "fault", "first", "middle", "last"
+    );
     for fault in FAULTS {
         let mark = |pos: &str| {
             cells
@@ -274,10 +386,20 @@ async fn fault_injection_matrix() {
                 .map(|c| if c.ok { "pass" } else { "FAIL" })
                 .unwrap_or("?")
         };
-        println!("{:<20} {:>7} {:>7} {:>7}", format!("{fault:?}"), mark("first"), mark("middle"), mark("last"));
+        println!(
+            "{:<20} {:>7} {:>7} {:>7}",
+            format!("{fault:?}"),
+            mark("first"),
+            mark("middle"),
+            mark("last")
+        );
     }
     let none = cells.iter().find(|c| c.fault.is_none()).unwrap();
-    println!("{:<20} {:>7}", "no provider at all", if none.ok { "pass" } else { "FAIL" });
+    println!(
+        "{:<20} {:>7}",
+        "no provider at all",
+        if none.ok { "pass" } else { "FAIL" }
+    );
     let passed = cells.iter().filter(|c| c.ok).count();
     println!("cells passed: {passed}/{}", cells.len());
     let failures: Vec<String> = cells
@@ -285,5 +407,9 @@ async fn fault_injection_matrix() {
         .filter(|c| !c.ok)
         .map(|c| format!("{:?} at {}: {}", c.fault, c.position, c.detail))
         .collect();
-    assert!(failures.is_empty(), "failing cells:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failing cells:\n{}",
+        failures.join("\n")
+    );
 }

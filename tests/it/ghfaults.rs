@@ -17,7 +17,9 @@ use crate::support::repo::{TempRepo, git_in};
 const TOKEN: &str = "ghs_faultstoken1234567890abcdefABCD";
 
 fn comment(id: u64) -> ResponseTemplate {
-    ResponseTemplate::new(201).set_body_json(json!({"id": id, "html_url": format!("https://github.com/o/r/issues/1#issuecomment-{id}")}))
+    ResponseTemplate::new(201).set_body_json(
+        json!({"id": id, "html_url": format!("https://github.com/o/r/issues/1#issuecomment-{id}")}),
+    )
 }
 
 #[tokio::test]
@@ -30,9 +32,16 @@ async fn server_errors_are_retried() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST")).and(path("/repos/o/r/issues/1/comments")).respond_with(comment(7)).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/repos/o/r/issues/1/comments"))
+        .respond_with(comment(7))
+        .mount(&server)
+        .await;
     let gh = GitHub::new(&server.uri(), &Secret::new(TOKEN), "o/r").unwrap();
-    let c = gh.create_comment(1, "hello").await.expect("retried past the 502s");
+    let c = gh
+        .create_comment(1, "hello")
+        .await
+        .expect("retried past the 502s");
     assert_eq!(c.id, 7);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
@@ -51,12 +60,22 @@ async fn a_secondary_rate_limit_waits_for_retry_after() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST")).and(path("/repos/o/r/issues/1/comments")).respond_with(comment(8)).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/repos/o/r/issues/1/comments"))
+        .respond_with(comment(8))
+        .mount(&server)
+        .await;
     let gh = GitHub::new(&server.uri(), &Secret::new(TOKEN), "o/r").unwrap();
     let started = Instant::now();
-    let c = gh.create_comment(1, "hello").await.expect("waited and retried");
+    let c = gh
+        .create_comment(1, "hello")
+        .await
+        .expect("waited and retried");
     assert_eq!(c.id, 8);
-    assert!(started.elapsed() >= Duration::from_millis(900), "waited for retry-after");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited for retry-after"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +87,10 @@ async fn a_plain_403_is_not_retried_and_says_what_github_said() {
         .mount(&server)
         .await;
     let gh = GitHub::new(&server.uri(), &Secret::new(TOKEN), "o/r").unwrap();
-    let err = gh.create_pull("t", "b", "main", "body", true).await.unwrap_err();
+    let err = gh
+        .create_pull("t", "b", "main", "body", true)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(403));
     assert!(err.to_string().contains("not permitted"), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
@@ -84,7 +106,11 @@ async fn a_deleted_progress_comment_is_posted_again() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST")).and(path("/repos/o/r/issues/1/comments")).respond_with(comment(6)).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/repos/o/r/issues/1/comments"))
+        .respond_with(comment(6))
+        .mount(&server)
+        .await;
     Mock::given(method("PATCH"))
         .and(path("/repos/o/r/issues/comments/5"))
         .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
@@ -95,7 +121,11 @@ async fn a_deleted_progress_comment_is_posted_again() {
     assert_eq!(p.id, Some(5));
     p.update("done").await;
     assert_eq!(p.id, Some(6), "a new comment carries the result");
-    assert!(p.warnings.iter().any(|w| w.contains("deleted")), "{:?}", p.warnings);
+    assert!(
+        p.warnings.iter().any(|w| w.contains("deleted")),
+        "{:?}",
+        p.warnings
+    );
 }
 
 /// A push remote that accepts the connection and then hangs up mid-conversation.
@@ -124,7 +154,10 @@ async fn a_network_cut_mid_push_keeps_the_local_commit_and_says_so() {
     let mut record = RunRecord::new("r", TaskInfo::default(), false);
     record.status = RunStatus::Success;
     record.gate = GateRecord {
-        after: Some(TestRun { success: true, ..Default::default() }),
+        after: Some(TestRun {
+            success: true,
+            ..Default::default()
+        }),
         passed: Some(true),
         ..Default::default()
     };
@@ -147,10 +180,16 @@ async fn a_network_cut_mid_push_keeps_the_local_commit_and_says_so() {
     assert!(err.to_lowercase().contains("push"), "{err}");
     assert!(!err.contains(TOKEN));
     assert!(p.pr_url.is_none());
-    assert!(server.received_requests().await.unwrap().is_empty(), "no PR without a pushed branch");
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "no PR without a pushed branch"
+    );
     // The commit is kept locally on the branch, so nothing is lost.
     let branch = p.branch.clone().unwrap();
     let log = git_in(repo.path(), &["log", "--format=%s", &branch]);
     assert!(log.contains("#3"), "{log}");
-    assert_eq!(git_in(repo.path(), &["show", &format!("{branch}:value.txt")]), "2\n");
+    assert_eq!(
+        git_in(repo.path(), &["show", &format!("{branch}:value.txt")]),
+        "2\n"
+    );
 }

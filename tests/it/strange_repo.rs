@@ -160,7 +160,8 @@ fn peak_rss_mb() -> Option<f64> {
 /// `scripts/bench-bigrepo.sh` prints the same figures against ctags.
 #[test]
 fn big_strange_repo_of_100k_files_in_bounded_memory() {
-    let wanted = std::env::var("CI").is_ok_and(|v| v == "true") || std::env::var("OCTAGIT_BIG_REPO").is_ok_and(|v| v == "1");
+    let wanted = std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var("OCTAGIT_BIG_REPO").is_ok_and(|v| v == "1");
     if !wanted {
         eprintln!("skipping the 100,000-file run: set CI=true or OCTAGIT_BIG_REPO=1");
         return;
@@ -178,7 +179,10 @@ fn big_strange_repo_of_100k_files_in_bounded_memory() {
     roxmltree::Document::parse(&svg).expect("the terrain is well-formed XML");
     let s = &idx.stats;
     assert!(s.files > 90_000, "{s:?}");
-    assert!(s.skipped > 0 && !s.skipped_reasons.is_empty(), "skips are counted and named: {s:?}");
+    assert!(
+        s.skipped > 0 && !s.skipped_reasons.is_empty(),
+        "skips are counted and named: {s:?}"
+    );
     let peak = peak_rss_mb().unwrap_or(0.0);
     println!(
         "100k strange repo: generated in {:.1}s, indexed {} files ({} skipped: {:?}) in {:.1}s, terrain {} KB, peak RSS {:.0} MB",

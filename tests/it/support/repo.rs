@@ -76,10 +76,13 @@ impl BareRemote {
 
     /// Branch names in the remote.
     pub fn branches(&self) -> Vec<String> {
-        git_in(self.dir.path(), &["for-each-ref", "--format=%(refname:short)", "refs/heads"])
-            .lines()
-            .map(str::to_string)
-            .collect()
+        git_in(
+            self.dir.path(),
+            &["for-each-ref", "--format=%(refname:short)", "refs/heads"],
+        )
+        .lines()
+        .map(str::to_string)
+        .collect()
     }
 
     /// A file's content at a branch tip.
