@@ -357,7 +357,6 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         return finish(
             run,
             graph.as_ref(),
-            &cfg,
             None,
             opts.publish.as_ref(),
             started,
@@ -381,7 +380,6 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         return finish(
             run,
             graph.as_ref(),
-            &cfg,
             advisor_hop.as_ref(),
             opts.publish.as_ref(),
             started,
@@ -412,7 +410,6 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
             return finish(
                 run,
                 graph.as_ref(),
-                &cfg,
                 advisor_hop.as_ref(),
                 opts.publish.as_ref(),
                 started,
@@ -448,7 +445,6 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
             return finish(
                 run,
                 graph.as_ref(),
-                &cfg,
                 advisor_hop.as_ref(),
                 opts.publish.as_ref(),
                 started,
@@ -475,7 +471,6 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
             return finish(
                 run,
                 graph.as_ref(),
-                &cfg,
                 advisor_hop.as_ref(),
                 opts.publish.as_ref(),
                 started,
@@ -587,7 +582,6 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
     finish(
         run,
         graph.as_ref(),
-        &cfg,
         advisor_hop.as_ref(),
         opts.publish.as_ref(),
         started,
@@ -600,7 +594,6 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
 async fn finish(
     mut run: Run,
     graph: Option<&ContextGraph>,
-    cfg: &Config,
     advisor: Option<&ModelClient>,
     publish: Option<&PublishTarget>,
     started: Instant,
@@ -682,7 +675,6 @@ async fn finish(
     let stage = begin("report");
     run.record.advice = Some(crate::advisor::advise(&run.record, advisor).await);
     run.record.finished_at = Some(chrono::Utc::now());
-    let _ = cfg;
     run.record.artefacts = artefact_names(&run.dir);
     run.save();
     match crate::report::write_all(&run.record, &run.dir) {
