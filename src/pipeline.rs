@@ -270,7 +270,8 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
                         reason: r.reason.clone(),
                     })
                     .collect(),
-                heatmap: Some(crate::terrain::heatmap_text(&idx, Some(&graph), 48, 12)),
+                // Drawn with the terrain by `write_graph` just below.
+                heatmap: None,
             });
             run.end(
                 stage,
@@ -434,14 +435,19 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
 
     // The agent loop.
     let stage = begin("agent");
-    let mut trajectory = match Trajectory::create(&run.dir) {
-        Ok(t) => t,
-        Err(e) => {
-            run.record.fail(
-                FailureClass::Internal,
-                format!("cannot write the transcript: {e}"),
-                e.to_string(),
-            );
+    // The transcript and the confinement layer: without either the agent must not start.
+    let setup = Trajectory::create(&run.dir)
+        .map_err(|e| format!("cannot write the transcript: {e}"))
+        .and_then(|t| {
+            Workspace::new(&repo, &cfg.protected_paths)
+                .map(|ws| (t, ws))
+                .map_err(|e| format!("cannot confine the workspace: {e}"))
+        });
+    let (mut trajectory, workspace) = match setup {
+        Ok(s) => s,
+        Err(message) => {
+            run.record
+                .fail(FailureClass::Internal, message.clone(), message);
             return finish(
                 run,
                 graph.as_ref(),
@@ -453,32 +459,14 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
             .await;
         }
     };
-    let mut tools = match Workspace::new(&repo, &cfg.protected_paths) {
-        Ok(ws) => Tools::new(ws).with_gate(Some(Gate::new(
-            &repo,
-            GateCommand {
-                command: cmd.clone(),
-                source: run.record.gate.source.clone().unwrap_or_default(),
-            },
-            test_timeout,
-        ))),
-        Err(e) => {
-            run.record.fail(
-                FailureClass::Internal,
-                format!("cannot confine the workspace: {e}"),
-                e.to_string(),
-            );
-            return finish(
-                run,
-                graph.as_ref(),
-                advisor_hop.as_ref(),
-                opts.publish.as_ref(),
-                started,
-                exit::NO_FIX,
-            )
-            .await;
-        }
-    };
+    let mut tools = Tools::new(workspace).with_gate(Some(Gate::new(
+        &repo,
+        GateCommand {
+            command: cmd.clone(),
+            source: run.record.gate.source.clone().unwrap_or_default(),
+        },
+        test_timeout,
+    )));
     // The model's test digests then say what is newly failing and what now passes.
     tools.set_baseline(baseline.clone());
     let mut walker = ChainWalker::new(hops, RetryPolicy::default());
