@@ -3,13 +3,8 @@
 //! a scripted model, `octagit report` end to end, and report.html in headless Chromium.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use octagit::advisor;
@@ -20,6 +15,7 @@ use octagit::report::{self, RunArtefacts};
 use octagit::run_record::*;
 use serde_json::json;
 
+use crate::support::browser;
 use crate::support::mock_llm::{Endpoint, MockLlm, Reply};
 
 // ---------------------------------------------------------------------------------------
@@ -1170,194 +1166,85 @@ fn html_is_self_contained_and_escaped() {
     assert!(page.contains("not a plain SVG"));
 }
 
-fn find_chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for name in [
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-        "google-chrome-stable",
-    ] {
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
-/// A proxy that never answers and records the request line of every connection: with
-/// `--proxy-server` pointing at it, any fetch Chromium makes shows up here.
-struct Trap {
-    port: u16,
-    seen: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Trap {
-    fn start() -> Trap {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let seen = Arc::new(Mutex::new(vec![]));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (s, st) = (seen.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            while !st.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((mut conn, _)) => {
-                        let _ = conn.set_read_timeout(Some(Duration::from_millis(500)));
-                        let mut buf = [0u8; 512];
-                        let n = conn.read(&mut buf).unwrap_or(0);
-                        let line = String::from_utf8_lossy(&buf[..n])
-                            .lines()
-                            .next()
-                            .unwrap_or("<no request line>")
-                            .to_string();
-                        s.lock().unwrap().push(line);
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Trap {
-            port,
-            seen,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn finish(mut self) -> Vec<String> {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-/// Chromium's own background services still call home even with every switch below; those
-/// requests are the browser's, not the page's.
-fn is_browser_service(request_line: &str) -> bool {
-    let target = request_line.split_whitespace().nth(1).unwrap_or("");
-    let host = target
-        .trim_start_matches("http://")
-        .trim_start_matches("https://")
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
-    host.ends_with(".googleapis.com")
-        || host == "accounts.google.com"
-        || (host.starts_with("clients") && host.ends_with(".google.com"))
-}
-
-/// Run headless Chromium on `page` through the trap; returns (stdout, page requests).
-fn chromium(bin: &Path, page: &Path, extra: &[&str]) -> (String, Vec<String>) {
-    let profile = tempfile::tempdir().unwrap();
-    let trap = Trap::start();
-    let out = Command::new("timeout")
-        .arg("120")
-        .arg(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate",
-            "--no-pings",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--proxy-server=127.0.0.1:{}", trap.port))
-        .args(extra)
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium runs");
-    let requests = trap.finish();
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let page_requests = requests
-        .into_iter()
-        .filter(|l| !is_browser_service(l))
-        .collect();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        page_requests,
-    )
-}
-
-#[test]
-fn html_report_in_headless_chromium() {
-    let Some(bin) = find_chromium() else {
+fn chromium_or_skip(test: &str) -> Option<PathBuf> {
+    let bin = browser::find_chromium();
+    if bin.is_none() {
         if std::env::var_os("CI").is_some() {
             panic!(
                 "chromium is not installed but CI is set: .ci/run installs it (apt-get install -y chromium)"
             );
         }
-        eprintln!(
-            "SKIP html_report_in_headless_chromium: no chromium on PATH (install Debian's `chromium`; CI does)"
-        );
+        eprintln!("SKIP {test}: no chromium on PATH (install Debian's `chromium`; CI does)");
+    }
+    bin
+}
+
+#[test]
+fn html_report_in_headless_chromium() {
+    let Some(bin) = chromium_or_skip("html_report_in_headless_chromium") else {
         return;
     };
     let (dir, r) = rendered_run_dir();
-    let page = dir.path().join("report.html");
-    let (dom, requests) = chromium(&bin, &page, &["--dump-dom"]);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_no_outside_resources(&html);
+    let server = browser::FileServer::start(dir.path());
+    let load = browser::load_page(&bin, &server.url("report.html"), None);
     let advice = report::advice(&r);
     assert!(
-        dom.contains(&html_escape::encode_text(&advice.headline).to_string()),
+        load.dom
+            .contains(&html_escape::encode_text(&advice.headline).to_string()),
         "advisor headline in the rendered DOM"
     );
-    assert!(dom.contains("Next step"));
-    assert!(dom.contains("<svg"), "terrain SVG in the rendered DOM");
-    assert!(dom.contains("</svg>"));
-    assert!(requests.is_empty(), "the page made requests: {requests:?}");
-
-    // The trap can fail: the same page with one outside image is caught.
-    let html = std::fs::read_to_string(&page).unwrap();
-    let leaky = dir.path().join("leaky.html");
-    std::fs::write(
-        &leaky,
-        html.replace("Content-Security-Policy", "x-no-csp").replace(
-            "</main>",
-            "<img src=\"http://example.invalid/pixel.png\"></main>",
-        ),
-    )
-    .unwrap();
-    let (_, requests) = chromium(&bin, &leaky, &["--dump-dom"]);
-    assert!(
-        requests.iter().any(|l| l.contains("example.invalid")),
-        "the trap sees page requests: {requests:?}"
-    );
+    assert!(load.dom.contains("Next step"));
+    assert!(load.dom.contains("<svg"), "terrain SVG in the rendered DOM");
+    assert!(load.dom.contains("</svg>"));
+    browser::assert_page_made_no_requests(&load);
 
     // Screenshots for a person to look at (desktop and phone), when asked for.
     if let Some(out) = std::env::var_os("OCTAGIT_SCREENSHOTS") {
         let out = PathBuf::from(out);
         std::fs::create_dir_all(&out).unwrap();
-        for (name, size) in [("desktop", "1200,1600"), ("phone", "400,900")] {
-            let shot = out.join(format!("report-{name}.png"));
-            let _ = chromium(
-                &bin,
-                &page,
-                &[
-                    &format!("--screenshot={}", shot.display()),
-                    &format!("--window-size={size}"),
-                    "--hide-scrollbars",
-                ],
-            );
-            assert!(shot.is_file());
+        for (name, size) in [
+            ("desktop", (1200, 1600, false)),
+            ("phone", (400, 900, true)),
+        ] {
+            let shot = browser::load_page(&bin, &server.url("report.html"), Some(size));
+            std::fs::write(
+                out.join(format!("report-{name}.png")),
+                shot.screenshot_png.unwrap(),
+            )
+            .unwrap();
         }
     }
+}
+
+/// The same check on a report with one planted outside image (and its CSP taken out, as a
+/// careless template change would): the check must fail, naming the request.
+#[test]
+fn planted_external_image_fails_the_chromium_check() {
+    let Some(bin) = chromium_or_skip("planted_external_image_fails_the_chromium_check") else {
+        return;
+    };
+    let (dir, _) = rendered_run_dir();
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let leaky = html.replace("Content-Security-Policy", "x-no-csp").replace(
+        "</main>",
+        "<img src=\"http://example.invalid/pixel.png\"></main>",
+    );
+    assert_ne!(leaky, html, "the leak was planted");
+    std::fs::write(dir.path().join("leaky.html"), leaky).unwrap();
+    let server = browser::FileServer::start(dir.path());
+    let load = browser::load_page(&bin, &server.url("leaky.html"), None);
+    let failed = std::panic::catch_unwind(|| browser::assert_page_made_no_requests(&load));
+    let message = failed
+        .expect_err("the check must fail on a page that loads an outside image")
+        .downcast::<String>()
+        .map(|m| *m)
+        .unwrap_or_default();
+    assert!(
+        message.contains("the page made requests") && message.contains("example.invalid"),
+        "the failure names the leak: {message}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
