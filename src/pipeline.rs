@@ -503,6 +503,7 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         LoopEnd::Limit { what } => what.clone(),
         LoopEnd::Exhausted(e) => e.to_string(),
         LoopEnd::Hallucination { detail } => detail.clone(),
+        LoopEnd::Stuck { detail, .. } => detail.clone(),
         LoopEnd::Cancelled => "cancelled".into(),
     };
     let ok = matches!(end, LoopEnd::Finished { .. });
@@ -550,6 +551,9 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
             "the models kept inventing tool calls or claiming fixes the tests refute",
             detail.clone(),
         ),
+        LoopEnd::Stuck { behaviour, detail } => {
+            run.record.fail_for_behaviour(*behaviour, detail.clone())
+        }
         LoopEnd::Cancelled => run.record.fail(
             FailureClass::Cancelled,
             "the run was cancelled",

@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::agent::behaviour::Behaviour;
 use crate::failure::FailureClass;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -35,6 +36,9 @@ pub struct RunRecord {
     /// Each time the walker moved to another hop mid-run, with the summary it handed over.
     #[serde(default)]
     pub handoffs: Vec<Handoff>,
+    /// Hops abandoned for their model's behaviour, in order.
+    #[serde(default)]
+    pub behaviour: Vec<BehaviourFinding>,
     pub turns: u32,
     pub tokens_in: u64,
     pub tokens_out: u64,
@@ -90,6 +94,20 @@ pub struct Failure {
     pub message: String,
     /// The real error text (redacted), always shown below the advice.
     pub raw: String,
+    /// The model behaviour that ended the run, when one did (prose only, broken calls...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Behaviour>,
+}
+
+/// A hop the loop abandoned for how its model behaved, not for what the provider said.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BehaviourFinding {
+    pub hop: usize,
+    pub model: String,
+    pub behaviour: Behaviour,
+    /// Turns of that hop the verdict rests on.
+    pub turns: u32,
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -316,6 +334,7 @@ impl RunRecord {
             audit: None,
             hops: vec![],
             handoffs: vec![],
+            behaviour: vec![],
             turns: 0,
             tokens_in: 0,
             tokens_out: 0,
@@ -351,7 +370,21 @@ impl RunRecord {
             class,
             message,
             raw,
+            reason: None,
         });
+    }
+
+    /// Like [`RunRecord::fail`], naming the model behaviour that ended the run.
+    pub fn fail_for_behaviour(&mut self, behaviour: Behaviour, raw: impl Into<String>) {
+        let first = self.failure.is_none();
+        self.fail(
+            behaviour.class(),
+            format!("the model could not do the work: {}", behaviour.as_str()),
+            raw,
+        );
+        if first && let Some(f) = self.failure.as_mut() {
+            f.reason = Some(behaviour);
+        }
     }
 
     pub fn failure_class(&self) -> Option<FailureClass> {

@@ -6,6 +6,9 @@
 //! better-worded version, checks the answer hard (length, one next step, no secret) and
 //! falls back to the built-in text on any doubt: a wrong post-mortem is worse than a plain one.
 
+mod behaviour;
+pub mod eval;
+
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -38,6 +41,12 @@ const ADVISOR_TIMEOUT: Duration = Duration::from_secs(45);
 pub fn deterministic(record: &RunRecord) -> Advice {
     let d = match (record.status, record.failure.as_ref()) {
         (RunStatus::Success, _) => success(record),
+        (
+            _,
+            Some(crate::run_record::Failure {
+                reason: Some(b), ..
+            }),
+        ) => behaviour::behaviour(record, *b),
         (_, Some(f)) => match f.class {
             FailureClass::Rate => rate(record),
             FailureClass::Context => context(record),
@@ -804,7 +813,15 @@ fn bad_model(record: &RunRecord) -> Draft {
                 code_list(&no_tools, 4)
             ),
             format!(
-                "Replace `{m}` in `fallback_chain` in {CONFIG_PATH} with a model that supports tool calling and re-run."
+                "{}, and re-run{}.",
+                behaviour::model_with_tools(
+                    record,
+                    &no_tools,
+                    &format!(
+                        "Replace `{m}` in `fallback_chain` in {CONFIG_PATH} with a model that calls tools"
+                    )
+                ),
+                rerun_suffix(record)
             ),
         )
     } else {

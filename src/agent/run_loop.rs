@@ -7,15 +7,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::agent::behaviour::{Behaviour, TurnShape, Watch};
 use crate::agent::prompt;
-use crate::agent::tools::{Signal, ToolOutcome, Tools};
+use crate::agent::tools::{Signal, TOOL_NAMES, ToolOutcome, Tools};
 use crate::agent::trajectory::Trajectory;
 use crate::chain::{ChainExhausted, ChainWalker};
 use crate::failure::FailureClass;
 use crate::gate;
 use crate::index::ContextGraph;
 use crate::provider::{ChatRequest, Message, Role, ToolCall};
-use crate::run_record::{Handoff, RunRecord, TestRun};
+use crate::run_record::{BehaviourFinding, Handoff, RunRecord, TestRun};
 
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -45,6 +46,11 @@ pub enum LoopEnd {
     Hallucination {
         detail: String,
     },
+    /// The last hop was abandoned for how its model behaved (prose only, broken calls...).
+    Stuck {
+        behaviour: Behaviour,
+        detail: String,
+    },
     Cancelled,
 }
 
@@ -55,6 +61,7 @@ impl LoopEnd {
             LoopEnd::Limit { .. } => Some(FailureClass::Limit),
             LoopEnd::Exhausted(e) => Some(e.class),
             LoopEnd::Hallucination { .. } => Some(FailureClass::Hallucination),
+            LoopEnd::Stuck { behaviour, .. } => Some(behaviour.class()),
             LoopEnd::Cancelled => Some(FailureClass::Cancelled),
         }
     }
@@ -97,6 +104,7 @@ impl AgentLoop<'_> {
         let mut seen_files: BTreeSet<String> = BTreeSet::new();
         let mut last_tests: Option<TestRun> = None;
         let mut last_hop = self.walker.current_index();
+        let mut watch = Watch::default();
 
         loop {
             if self.cancel.load(Ordering::Relaxed) {
@@ -153,10 +161,12 @@ impl AgentLoop<'_> {
                 // The walker moved on after a provider failure: the conversation carries
                 // over as is (it is wire-neutral), and the count of signals restarts.
                 signals_on_hop = 0;
+                watch.reset();
                 last_hop = Some(answer.hop);
             }
             let model = self.walker.hops()[answer.hop].slug().to_string();
             let response = answer.response;
+            let stuck = watch.observe(TurnShape::of(&response, |n| TOOL_NAMES.contains(&n)));
             let _ = self.trajectory.model(
                 turn,
                 answer.hop,
@@ -270,8 +280,25 @@ impl AgentLoop<'_> {
                     &format!("no progress for {} turns", self.limits.no_progress_turns),
                 );
             }
-            if signals_on_hop >= self.limits.hallucination_threshold {
-                let reason = format!("{signals_on_hop} hallucination signals");
+            let abandon = match stuck {
+                Some(b) => {
+                    let detail = b.describe(watch.turns());
+                    let _ = self.trajectory.note(turn, &format!("{model} {detail}"));
+                    self.record.behaviour.push(BehaviourFinding {
+                        hop: answer.hop,
+                        model: model.clone(),
+                        behaviour: b,
+                        turns: watch.turns(),
+                        detail: detail.clone(),
+                    });
+                    Some((detail, Some(b)))
+                }
+                None if signals_on_hop >= self.limits.hallucination_threshold => {
+                    Some((format!("{signals_on_hop} hallucination signals"), None))
+                }
+                None => None,
+            };
+            if let Some((reason, behaviour)) = abandon {
                 let progress = self.progress_summary(&last_tests, &messages);
                 match self.walker.abandon_current() {
                     Some((from, to)) => {
@@ -295,13 +322,18 @@ impl AgentLoop<'_> {
                             prompt::handoff(&from, &reason, &progress)
                         ))];
                         signals_on_hop = 0;
+                        watch.reset();
                         last_hop = self.walker.current_index();
                     }
                     None => {
-                        return LoopEnd::Hallucination {
-                            detail: format!(
-                                "{model} was stopped after {reason} and no other model was left"
-                            ),
+                        let detail = format!("{model} {reason} and no other model was left");
+                        return match behaviour {
+                            Some(behaviour) => LoopEnd::Stuck { behaviour, detail },
+                            None => LoopEnd::Hallucination {
+                                detail: format!(
+                                    "{model} was stopped after {reason} and no other model was left"
+                                ),
+                            },
                         };
                     }
                 }

@@ -187,7 +187,11 @@ pub async fn run_audit(input: &AuditInput) -> AuditReport {
         if matches!(p.counted, Some(Ok(_))) {
             used_count_tokens = true;
         }
-        let (cand, client) = assemble(p, &workload);
+        let overrulable = user_chain && p.outcome.answered_without_call;
+        let (mut cand, client) = assemble(p, &workload);
+        if overrulable {
+            keep_named_without_tools(&mut cand);
+        }
         if let Some(c) = client {
             clients.push(c);
         }
@@ -342,7 +346,16 @@ fn assemble(p: Probed, w: &Workload) -> (AuditCandidate, Option<ModelClient>) {
         } else {
             "choose a model with tool calling".into()
         });
-        cand.reason = Some(why);
+        // The probe's own words ("answered in prose when asked to call a tool") say more
+        // than the generic drop reason.
+        let probe_said = cand
+            .reason
+            .take()
+            .filter(|_| cand.supports_tools == Some(false));
+        cand.reason = Some(match probe_said {
+            Some(r) if class == FailureClass::BadModel => r,
+            _ => why,
+        });
     }
     if let Some(h) = cand.headroom_turns.filter(|h| *h < 1.0)
         && cand.reachable
@@ -352,6 +365,27 @@ fn assemble(p: Probed, w: &Workload) -> (AuditCandidate, Option<ModelClient>) {
     }
     cand.viable = rank::is_viable(&cand);
     (cand, client)
+}
+
+/// A model the user named runs even when it answered the tool probe in prose: they may
+/// know better (a template the probe does not trigger), but the table says so.
+fn keep_named_without_tools(cand: &mut AuditCandidate) {
+    if cand.viable
+        || !cand.reachable
+        || cand.supports_tools != Some(false)
+        || cand.fits == Some(false)
+    {
+        return;
+    }
+    let why = cand
+        .reason
+        .take()
+        .unwrap_or_else(|| "no tool calling".into());
+    cand.notes
+        .push(format!("warning: {why}; it runs only because you named it"));
+    cand.class = None;
+    cand.next_step = None;
+    cand.viable = true;
 }
 
 /// The one thing to do when no hop is viable.

@@ -26,6 +26,9 @@ pub struct ProbeOutcome {
     pub probe_ms: Option<u64>,
     /// Learned from the probe itself when the catalogue did not know.
     pub supports_tools: Option<bool>,
+    /// The model answered the request to call a tool without a call: a verdict the user
+    /// may overrule by naming the model (a server refusing tools is not overruled).
+    pub answered_without_call: bool,
 }
 
 impl ProbeOutcome {
@@ -67,28 +70,54 @@ pub fn unresolved(err: &ResolveError) -> ProbeOutcome {
     }
 }
 
-/// A tool small enough to cost a few tokens, sent only when the catalogue does not say
-/// whether the model calls tools: a server that rejects it has answered the question.
+/// The probe's tool: small enough to cost a few tokens. Sent only when the catalogue does
+/// not say whether the model calls tools: a server that rejects it has answered the
+/// question, and so has a model that answers the request to call it in prose.
+const PROBE_TOOL: &str = "report_ok";
+
 fn probe_tool() -> ToolSpec {
     ToolSpec {
-        name: "noop".into(),
-        description: "Does nothing.".into(),
-        parameters: serde_json::json!({"type": "object", "properties": {}}),
+        name: PROBE_TOOL.into(),
+        description: "Report that you can call tools.".into(),
+        parameters: serde_json::json!({
+            "type": "object",
+            "properties": {"ok": {"type": "boolean"}},
+            "required": ["ok"]
+        }),
     }
 }
 
+/// Output tokens a tool call needs (name, id, `{"ok": true}`); one token proves only that
+/// the hop answers.
+const TOOL_PROBE_MAX_TOKENS: u32 = 64;
+
 fn probe_request(check_tools: bool) -> ChatRequest {
+    if check_tools {
+        return ChatRequest {
+            system: "You are being tested for tool calling. Answer only with a tool call.".into(),
+            messages: vec![Message::user(format!(
+                "Call the `{PROBE_TOOL}` tool now with {{\"ok\": true}}. Do not write any text."
+            ))],
+            tools: vec![probe_tool()],
+            max_tokens: TOOL_PROBE_MAX_TOKENS,
+            temperature: Some(0.0),
+        };
+    }
     ChatRequest {
         system: String::new(),
         messages: vec![Message::user("Say OK.")],
-        tools: if check_tools {
-            vec![probe_tool()]
-        } else {
-            vec![]
-        },
+        tools: vec![],
         max_tokens: 1,
         temperature: Some(0.0),
     }
+}
+
+/// Whether the probe's answer holds a well-formed call of the probe tool.
+fn calls_probe_tool(resp: &crate::provider::ChatResponse) -> bool {
+    resp.tool_calls.iter().any(|c| {
+        c.name == PROBE_TOOL
+            && serde_json::from_str::<serde_json::Value>(&c.arguments).is_ok_and(|v| v.is_object())
+    })
 }
 
 /// Probe one hop. `check_tools` adds the tiny tool to the request.
@@ -110,6 +139,26 @@ pub async fn probe(client: &ModelClient, check_tools: bool, timeout: Duration) -
             probe_ms,
             ..Default::default()
         },
+        Ok(Ok(resp)) if check_tools && !calls_probe_tool(&resp) => {
+            let answered = if resp.tool_calls.is_empty() {
+                "answered in prose"
+            } else {
+                "answered with a malformed tool call"
+            };
+            ProbeOutcome {
+                // The hop answers; it just cannot drive the agent's tools.
+                reachable: true,
+                class: Some(FailureClass::BadModel),
+                reason: Some(format!(
+                    "no tool calling: {answered} when asked to call a tool"
+                )),
+                next_step: Some("choose a model with tool calling".into()),
+                limits: resp.rate_limits,
+                probe_ms,
+                supports_tools: Some(false),
+                answered_without_call: true,
+            }
+        }
         Ok(Ok(resp)) => ProbeOutcome {
             reachable: true,
             limits: resp.rate_limits,
@@ -147,6 +196,7 @@ fn from_error(
             limits,
             probe_ms,
             supports_tools: Some(false),
+            answered_without_call: false,
         };
     }
     let message = one_line(&err.message);
@@ -171,6 +221,7 @@ fn from_error(
             limits,
             probe_ms,
             supports_tools: None,
+            answered_without_call: false,
         };
     }
     let transport = err.status.is_none();
@@ -191,6 +242,7 @@ fn from_error(
         limits,
         probe_ms,
         supports_tools: None,
+        answered_without_call: false,
     }
 }
 

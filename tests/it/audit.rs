@@ -679,7 +679,13 @@ async fn probes_run_concurrently() {
 async fn default_candidates_plus_a_detected_ollama() {
     let mock = MockLlm::start().await;
     mock.serve_ollama_tags(&["qwen2.5-coder:7b"]);
-    mock.set_default(Endpoint::OpenAiChat, Reply::text("O").openai());
+    // A model with tool calling answers the probe's request to call its tool with a call.
+    mock.set_default(
+        Endpoint::OpenAiChat,
+        Reply::text("O")
+            .tool_call("call_1", "report_ok", r#"{"ok":true}"#)
+            .openai(),
+    );
     // Ollama answers on the mock; every other local server on a port nothing listens on.
     let refused = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -720,8 +726,7 @@ async fn default_candidates_plus_a_detected_ollama() {
     );
     let sent = mock.requests(Endpoint::OpenAiChat).await;
     assert_eq!(sent[0].json["model"], "qwen2.5-coder:7b");
-    assert_eq!(sent[0].json["max_tokens"], 1);
-    assert_eq!(sent[0].json["tools"][0]["function"]["name"], "noop");
+    assert_eq!(sent[0].json["tools"][0]["function"]["name"], "report_ok");
     for c in &report.candidates[1..] {
         assert!(
             c.reason.as_deref().unwrap().starts_with("no key: set "),
@@ -734,6 +739,52 @@ async fn default_candidates_plus_a_detected_ollama() {
             .starts_with("Only one hop is usable (ollama/qwen2.5-coder:7b)"),
         "{}",
         report.risk_note
+    );
+}
+
+/// A local model that answers the probe's request to call a tool in prose (what SmolLM2-135M
+/// does on a llama.cpp server) is marked "no tool calling" and left out of the chain; named
+/// by the user, it runs, with the verdict kept as a warning.
+#[tokio::test]
+async fn a_model_answering_the_tool_probe_in_prose_is_kept_out() {
+    let mock = MockLlm::start().await;
+    mock.set_default(
+        Endpoint::OpenAiChat,
+        Reply::text("Sure! Here is how you call a tool: report_ok(ok=true).").openai(),
+    );
+    let mut env = ProviderEnv::default();
+    env.overrides.insert(
+        "llamacpp".into(),
+        octagit::config::ProviderOverride {
+            base_url: Some(mock.openai_base_url()),
+            api_key_env: None,
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let slug = "llamacpp/SmolLM2-135M-Instruct";
+    let report = run_audit(&input(&[slug], env.clone(), offline(dir.path()))).await;
+    assert!(report.chain.is_empty(), "{:?}", report.chain);
+    let c = &report.candidates[0];
+    assert!(c.reachable && !c.viable);
+    assert_eq!(c.supports_tools, Some(false));
+    assert_eq!(
+        c.reason.as_deref(),
+        Some("no tool calling: answered in prose when asked to call a tool")
+    );
+    let sent = mock.requests(Endpoint::OpenAiChat).await;
+    assert_eq!(sent[0].json["tools"][0]["function"]["name"], "report_ok");
+    assert!(sent[0].json["max_tokens"].as_u64().unwrap() > 1);
+
+    let mut named = input(&[slug], env, offline(dir.path()));
+    named.user_chain = true;
+    let report = run_audit(&named).await;
+    assert_eq!(report.chain, [slug]);
+    let c = &report.candidates[0];
+    assert!(
+        c.notes.iter().any(|n| n
+            .starts_with("warning: no tool calling: answered in prose when asked to call a tool")),
+        "{:?}",
+        c.notes
     );
 }
 

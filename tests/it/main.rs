@@ -2,8 +2,10 @@
 //! mock LLM server, the mock GitHub API and the temp repo builder.
 
 mod action;
+mod advisor_eval;
 mod agent;
 mod audit;
+mod behaviour;
 mod chain;
 mod faults;
 mod gate;

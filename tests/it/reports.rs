@@ -779,6 +779,7 @@ async fn advisor_and_reports_never_contain_a_planted_secret() {
         class: FailureClass::Auth,
         message: format!("key {planted} refused"),
         raw: body.clone(),
+        reason: None,
     });
     r.hops[1].error = Some(body.clone());
     r.diff = Some(format!("+API_KEY = \"{planted}\"\n"));
