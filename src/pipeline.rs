@@ -421,8 +421,7 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
     }
     let cmd = test_command.clone().unwrap_or_default();
     run.record.gate.allow_test_changes = cfg.allow_test_changes;
-    let baseline =
-        crate::gate::run_baseline(&repo, &cmd, test_timeout, &mut run.record.gate).await;
+    let baseline = crate::gate::run_baseline(&repo, &cmd, test_timeout, &mut run.record.gate).await;
     // A command that cannot run a single test cannot judge a fix: stop before any model
     // turn (and without the advisor model), as a config problem.
     if let Some((message, raw)) = crate::gate::cannot_run(&run.record.gate) {

@@ -16,7 +16,10 @@ pub struct GateAdvice {
 /// The gate's advice for this record, when its outcome is one the gate explains best.
 pub fn for_record(record: &RunRecord) -> Option<GateAdvice> {
     let g = &record.gate;
-    let cmd = g.command.clone().unwrap_or_else(|| "the test command".into());
+    let cmd = g
+        .command
+        .clone()
+        .unwrap_or_else(|| "the test command".into());
     let class = record.failure_class();
     if class == Some(FailureClass::Config)
         && let Some(h) = g.health.as_ref().filter(|h| !h.ran_tests)
@@ -59,7 +62,9 @@ pub fn for_record(record: &RunRecord) -> Option<GateAdvice> {
         )
     };
     let find = |kinds: &[&str]| -> Option<&Comparison> {
-        g.comparisons.iter().find(|c| kinds.contains(&c.kind.as_str()))
+        g.comparisons
+            .iter()
+            .find(|c| kinds.contains(&c.kind.as_str()))
     };
     let all = g
         .comparisons
@@ -74,7 +79,9 @@ pub fn for_record(record: &RunRecord) -> Option<GateAdvice> {
             format!(" ({})", names(&c.tests))
         };
         return Some(GateAdvice {
-            headline: "Tests were weakened: the agent deleted or skipped tests instead of fixing the code".into(),
+            headline:
+                "Tests were weakened: the agent deleted or skipped tests instead of fixing the code"
+                    .into(),
             explanation: format!(
                 "The gate compares every test with the run before the edits: {all}.{flaky} A fix that \
                  removes the tests that show the bug{what} proves nothing, so no PR was opened."
@@ -87,13 +94,19 @@ pub fn for_record(record: &RunRecord) -> Option<GateAdvice> {
     }
     if let Some(c) = find(&["regressed"]) {
         return Some(GateAdvice {
-            headline: format!("The edits broke tests that passed before: {}", names(&c.tests)),
+            headline: format!(
+                "The edits broke tests that passed before: {}",
+                names(&c.tests)
+            ),
             explanation: format!(
                 "After the edits `{cmd}` shows: {all}.{flaky} No PR was opened because the gate did not pass."
             ),
             next_step: format!(
                 "Run `{cmd}` on the kept branch (or the patch in the run directory) to see {} fail, and add to the issue what it must keep doing.",
-                c.tests.first().map(|t| format!("`{t}`")).unwrap_or_else(|| "what".into())
+                c.tests
+                    .first()
+                    .map(|t| format!("`{t}`"))
+                    .unwrap_or_else(|| "what".into())
             ),
         });
     }
@@ -193,13 +206,21 @@ mod tests {
 
     #[test]
     fn one_text_per_outcome() {
-        let weakened = for_record(&record(FailureClass::Gate, &[("missing", &["t.a", "t.b"])])).unwrap();
+        let weakened =
+            for_record(&record(FailureClass::Gate, &[("missing", &["t.a", "t.b"])])).unwrap();
         assert!(weakened.headline.starts_with("Tests were weakened"));
         assert!(weakened.explanation.contains("missing: t.a, t.b"));
         assert!(weakened.next_step.contains("allow_test_changes: true"));
 
-        let broke = for_record(&record(FailureClass::Hallucination, &[("regressed", &["t.c"])])).unwrap();
-        assert_eq!(broke.headline, "The edits broke tests that passed before: `t.c`");
+        let broke = for_record(&record(
+            FailureClass::Hallucination,
+            &[("regressed", &["t.c"])],
+        ))
+        .unwrap();
+        assert_eq!(
+            broke.headline,
+            "The edits broke tests that passed before: `t.c`"
+        );
 
         let incomplete = for_record(&record(FailureClass::Limit, &[("no-fix", &["t.d"])])).unwrap();
         assert!(incomplete.headline.starts_with("The fix is incomplete"));
@@ -218,13 +239,22 @@ mod tests {
         broken.gate.health = Some(BaselineHealth {
             ran_tests: false,
             kind: "loader-error".into(),
-            error_line: Some("ModuleNotFoundError: No module named 'tests.test_missing_module'".into()),
+            error_line: Some(
+                "ModuleNotFoundError: No module named 'tests.test_missing_module'".into(),
+            ),
         });
         broken.fail(FailureClass::Config, "x", "y");
         let a = for_record(&broken).unwrap();
         assert_eq!(a.headline, "The test command could not run a single test");
-        assert!(a.explanation.contains("`ModuleNotFoundError: No module named 'tests.test_missing_module'`"), "{}", a.explanation);
+        assert!(
+            a.explanation
+                .contains("`ModuleNotFoundError: No module named 'tests.test_missing_module'`"),
+            "{}",
+            a.explanation
+        );
         assert!(a.explanation.contains("no model was called"));
-        assert!(a.next_step.contains("`test_command`") && a.next_step.contains(".github/octagit.yml"));
+        assert!(
+            a.next_step.contains("`test_command`") && a.next_step.contains(".github/octagit.yml")
+        );
     }
 }

@@ -13,8 +13,8 @@ use crate::run_record::{BaselineHealth, TestRun};
 /// only when it or its output is pytest's).
 pub fn classify(run: &TestRun, command: &str) -> BaselineHealth {
     let out = &run.output_tail;
-    let ran_some = !run.tests.is_empty()
-        || run.passed_count.unwrap_or(0) + run.failed_count.unwrap_or(0) > 0;
+    let ran_some =
+        !run.tests.is_empty() || run.passed_count.unwrap_or(0) + run.failed_count.unwrap_or(0) > 0;
     let not_ran = |kind: &str, line: Option<String>| BaselineHealth {
         ran_tests: false,
         kind: kind.to_string(),
@@ -29,9 +29,19 @@ pub fn classify(run: &TestRun, command: &str) -> BaselineHealth {
     if run.success {
         return ran("tests-ran");
     }
-    if matches!(run.exit_code, Some(126) | Some(127)) || out.contains(": not found") && !ran_some
+    // The shell's "not found" (126/127) and the wrappers' own words for a missing command.
+    const MISSING: &[&str] = &[
+        "Missing script:",
+        "no such command",
+        "could not find `Cargo.toml`",
+        "does not exist",
+        ": not found",
+        "No such file",
+    ];
+    if matches!(run.exit_code, Some(126) | Some(127))
+        || (!ran_some && MISSING.iter().any(|m| out.contains(m)))
     {
-        return not_ran("command-not-found", find(out, &["not found", "No such file"]));
+        return not_ran("command-not-found", find(out, MISSING));
     }
     if run.exit_code.is_none() && !ran_some {
         return not_ran("could-not-start", None);
@@ -62,9 +72,14 @@ pub fn classify(run: &TestRun, command: &str) -> BaselineHealth {
     if loader && real_tests == 0 {
         return not_ran("loader-error", last_error_line(out));
     }
-    if out.contains("NO TESTS RAN") || out.contains("Ran 0 tests") || out.contains("collected 0 items")
+    if out.contains("NO TESTS RAN")
+        || out.contains("Ran 0 tests")
+        || out.contains("collected 0 items")
     {
-        return not_ran("no-tests-collected", find(out, &["NO TESTS RAN", "Ran 0 tests", "collected 0 items"]));
+        return not_ran(
+            "no-tests-collected",
+            find(out, &["NO TESTS RAN", "Ran 0 tests", "collected 0 items"]),
+        );
     }
     if !ran_some
         && (out.contains("ImportError") || out.contains("ModuleNotFoundError"))
@@ -73,7 +88,10 @@ pub fn classify(run: &TestRun, command: &str) -> BaselineHealth {
         return not_ran("import-error", last_error_line(out));
     }
     if !ran_some && (out.contains("Cannot find module") || out.contains("ERR_MODULE_NOT_FOUND")) {
-        return not_ran("import-error", find(out, &["Cannot find module", "ERR_MODULE_NOT_FOUND"]));
+        return not_ran(
+            "import-error",
+            find(out, &["Cannot find module", "ERR_MODULE_NOT_FOUND"]),
+        );
     }
     ran("tests-ran")
 }
@@ -159,11 +177,45 @@ mod tests {
     #[test]
     fn each_way_of_not_running_a_test_is_named_with_its_line() {
         let cases: Vec<(&str, TestRun, &str, &str)> = vec![
-            ("pytestx -q", failing(Some(127), "sh: 1: pytestx: not found\n"), "command-not-found", "sh: 1: pytestx: not found"),
-            ("python -m pytest", failing(Some(4), "ERROR: usage: pytest [options]\npytest: error: unrecognized arguments: --bogus\n"), "pytest-usage-error", "pytest: error: unrecognized arguments: --bogus"),
-            ("python -m pytest", failing(Some(5), "\nno tests ran in 0.01s\n"), "no-tests-collected", "no tests ran in 0.01s"),
-            ("python3 -m unittest tests.test_missing_module", failing(Some(1), "E\n======================================================================\nERROR: test_missing_module (unittest.loader._FailedTest.test_missing_module)\n----------------------------------------------------------------------\nImportError: Failed to import test module: test_missing_module\nTraceback (most recent call last):\nModuleNotFoundError: No module named 'tests.test_missing_module'\n\n----------------------------------------------------------------------\nRan 1 test in 0.000s\n\nFAILED (errors=1)\n"), "loader-error", "ModuleNotFoundError: No module named 'tests.test_missing_module'"),
-            ("python3 -m unittest", failing(Some(5), "\n----------------------------------------------------------------------\nRan 0 tests in 0.000s\n\nNO TESTS RAN\n"), "no-tests-collected", "NO TESTS RAN"),
+            (
+                "pytestx -q",
+                failing(Some(127), "sh: 1: pytestx: not found\n"),
+                "command-not-found",
+                "sh: 1: pytestx: not found",
+            ),
+            (
+                "python -m pytest",
+                failing(
+                    Some(4),
+                    "ERROR: usage: pytest [options]\npytest: error: unrecognized arguments: --bogus\n",
+                ),
+                "pytest-usage-error",
+                "pytest: error: unrecognized arguments: --bogus",
+            ),
+            (
+                "python -m pytest",
+                failing(Some(5), "\nno tests ran in 0.01s\n"),
+                "no-tests-collected",
+                "no tests ran in 0.01s",
+            ),
+            (
+                "python3 -m unittest tests.test_missing_module",
+                failing(
+                    Some(1),
+                    "E\n======================================================================\nERROR: test_missing_module (unittest.loader._FailedTest.test_missing_module)\n----------------------------------------------------------------------\nImportError: Failed to import test module: test_missing_module\nTraceback (most recent call last):\nModuleNotFoundError: No module named 'tests.test_missing_module'\n\n----------------------------------------------------------------------\nRan 1 test in 0.000s\n\nFAILED (errors=1)\n",
+                ),
+                "loader-error",
+                "ModuleNotFoundError: No module named 'tests.test_missing_module'",
+            ),
+            (
+                "python3 -m unittest",
+                failing(
+                    Some(5),
+                    "\n----------------------------------------------------------------------\nRan 0 tests in 0.000s\n\nNO TESTS RAN\n",
+                ),
+                "no-tests-collected",
+                "NO TESTS RAN",
+            ),
         ];
         for (cmd, run, kind, line) in cases {
             let h = classify(&run, cmd);
@@ -189,7 +241,10 @@ mod tests {
         let opaque = failing(Some(1), "FAIL: value is not fixed\n");
         assert!(classify(&opaque, "sh check.sh").ran_tests);
         // An import error inside one test is a failing test, not a broken command.
-        let one = failing(Some(1), "F.\nTraceback (most recent call last):\nImportError: cannot import name 'x'\n\nRan 2 tests in 0.001s\n\nFAILED (failures=1)\n");
+        let one = failing(
+            Some(1),
+            "F.\nTraceback (most recent call last):\nImportError: cannot import name 'x'\n\nRan 2 tests in 0.001s\n\nFAILED (failures=1)\n",
+        );
         assert!(classify(&one, "python3 -m unittest").ran_tests);
     }
 }

@@ -77,7 +77,11 @@ pub async fn examine(repo: &Path, command: &str, timeout: Duration, record: &mut
         .collect();
     let stems: Vec<String> = files
         .iter()
-        .filter_map(|f| Path::new(f).file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .filter_map(|f| {
+            Path::new(f)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
         .collect();
     let candidates: Vec<String> = after
         .tests
@@ -141,7 +145,11 @@ async fn run_against_original(
         .map_err(|e| format!("no temporary directory: {e}"))?;
     let wt = tmp.path().join("original");
     let wt_arg = wt.display().to_string();
-    git(repo, &["worktree", "add", "--quiet", "--detach", &wt_arg, "HEAD"]).await?;
+    git(
+        repo,
+        &["worktree", "add", "--quiet", "--detach", &wt_arg, "HEAD"],
+    )
+    .await?;
     let result = async {
         for f in files {
             let from = repo.join(f);
@@ -247,7 +255,10 @@ pub fn proof_line(p: &TestProof) -> String {
         None => "does not run",
     };
     if p.proven {
-        format!("`{}`: regression test proven: fails before, passes after", p.test)
+        format!(
+            "`{}`: regression test proven: fails before, passes after",
+            p.test
+        )
     } else if p.before == Some(TestOutcome::Passed) {
         format!(
             "`{}`: passes on the original code too, so it does not show the bug (after the fix it {})",
@@ -285,7 +296,13 @@ mod tests {
         ] {
             assert!(is_test_path(p), "{p}");
         }
-        for p in ["src/lib.rs", "calc/stats.py", "contest.py", "latest.py", "README.md"] {
+        for p in [
+            "src/lib.rs",
+            "calc/stats.py",
+            "contest.py",
+            "latest.py",
+            "README.md",
+        ] {
             assert!(!is_test_path(p), "{p}");
         }
     }
@@ -299,12 +316,20 @@ mod tests {
             proven,
         };
         assert_eq!(
-            proof_line(&p(Some(TestOutcome::Failed), Some(TestOutcome::Passed), true)),
+            proof_line(&p(
+                Some(TestOutcome::Failed),
+                Some(TestOutcome::Passed),
+                true
+            )),
             "`t`: regression test proven: fails before, passes after"
         );
         assert!(
-            proof_line(&p(Some(TestOutcome::Passed), Some(TestOutcome::Passed), false))
-                .contains("passes on the original code too")
+            proof_line(&p(
+                Some(TestOutcome::Passed),
+                Some(TestOutcome::Passed),
+                false
+            ))
+            .contains("passes on the original code too")
         );
     }
 }

@@ -122,10 +122,7 @@ fn per_test(base: &TestRun, after: &TestRun, policy: &Policy) -> Verdict {
         &|n, o| o == TestOutcome::Passed && a.get(n).is_some_and(|x| x.is_failure()),
         &b,
     );
-    let missing = names(
-        &|n, o| o != TestOutcome::Skipped && !a.contains_key(n),
-        &b,
-    );
+    let missing = names(&|n, o| o != TestOutcome::Skipped && !a.contains_key(n), &b);
     let newly_skipped = names(
         &|n, o| o != TestOutcome::Skipped && a.get(n) == Some(&TestOutcome::Skipped),
         &b,
@@ -145,7 +142,10 @@ fn per_test(base: &TestRun, after: &TestRun, policy: &Policy) -> Verdict {
         .filter(|n| a.get(*n) == Some(&TestOutcome::Passed))
         .cloned()
         .collect();
-    let still: Vec<String> = names(&|n, o| o.is_failure() && a.get(n).is_some_and(|x| x.is_failure()), &b);
+    let still: Vec<String> = names(
+        &|n, o| o.is_failure() && a.get(n).is_some_and(|x| x.is_failure()),
+        &b,
+    );
     let ran = |m: &BTreeMap<String, TestOutcome>| {
         m.values().filter(|o| **o != TestOutcome::Skipped).count()
     };
@@ -165,7 +165,10 @@ fn per_test(base: &TestRun, after: &TestRun, policy: &Policy) -> Verdict {
             &mut c,
             "regressed",
             &regressed,
-            format!("tests that passed before the edits fail now: {}", list(&regressed)),
+            format!(
+                "tests that passed before the edits fail now: {}",
+                list(&regressed)
+            ),
         );
     }
     if !missing.is_empty() && !policy.allow_test_changes {
@@ -184,7 +187,10 @@ fn per_test(base: &TestRun, after: &TestRun, policy: &Policy) -> Verdict {
             &mut c,
             "newly-skipped",
             &newly_skipped,
-            format!("tests are skipped now that ran before: {}", list(&newly_skipped)),
+            format!(
+                "tests are skipped now that ran before: {}",
+                list(&newly_skipped)
+            ),
         );
     }
     if ran_after < ran_before && !policy.allow_test_changes {
@@ -192,7 +198,9 @@ fn per_test(base: &TestRun, after: &TestRun, policy: &Policy) -> Verdict {
             &mut c,
             "fewer-ran",
             &[],
-            format!("fewer tests ran after the edits ({ran_after}) than before them ({ran_before})"),
+            format!(
+                "fewer tests ran after the edits ({ran_after}) than before them ({ran_before})"
+            ),
         );
     }
     if !added_failing.is_empty() {
@@ -200,7 +208,10 @@ fn per_test(base: &TestRun, after: &TestRun, policy: &Policy) -> Verdict {
             &mut c,
             "added-failing",
             &added_failing,
-            format!("tests that are new since the baseline fail: {}", list(&added_failing)),
+            format!(
+                "tests that are new since the baseline fail: {}",
+                list(&added_failing)
+            ),
         );
     }
     let targets: Vec<String> = policy
@@ -280,7 +291,10 @@ fn per_test(base: &TestRun, after: &TestRun, policy: &Policy) -> Verdict {
         )
     };
     if base_failing && !added_passing.is_empty() {
-        why.push_str(&format!(", with new passing tests ({})", list(&added_passing)));
+        why.push_str(&format!(
+            ", with new passing tests ({})",
+            list(&added_passing)
+        ));
     }
     if !still.is_empty() {
         why.push_str(&format!(
@@ -293,10 +307,7 @@ fn per_test(base: &TestRun, after: &TestRun, policy: &Policy) -> Verdict {
         "; {ran_after} ran, none that passed before fails, none is missing or newly skipped"
     ));
     if !flaky.is_empty() {
-        why.push_str(&format!(
-            "; flaky and left out: {}",
-            list(&policy.flaky)
-        ));
+        why.push_str(&format!("; flaky and left out: {}", list(&policy.flaky)));
     }
     why.push('.');
     pass(why)
@@ -523,8 +534,16 @@ mod tests {
             assert_eq!(v.passed, want, "{name}: {}", v.why);
             let got: Vec<&str> = v.comparisons.iter().map(|c| c.kind.as_str()).collect();
             assert_eq!(got, kinds.to_vec(), "{name}: {}", v.why);
-            assert!(v.why.contains(phrase), "{name}: `{}` lacks `{phrase}`", v.why);
-            assert!(v.why.ends_with('.') && !v.why.contains('\n'), "{name}: {}", v.why);
+            assert!(
+                v.why.contains(phrase),
+                "{name}: `{}` lacks `{phrase}`",
+                v.why
+            );
+            assert!(
+                v.why.ends_with('.') && !v.why.contains('\n'),
+                "{name}: {}",
+                v.why
+            );
         }
     }
 
@@ -545,7 +564,11 @@ mod tests {
     fn a_passing_baseline_needs_an_added_test_and_flaky_tests_are_left_out() {
         let base = run(&[("a", P), ("b", P)]);
         let v = judge(Some(&base), &run(&[("a", P), ("b", P)]), &Policy::default());
-        assert!(!v.passed && v.comparisons[0].kind == "no-added-test", "{}", v.why);
+        assert!(
+            !v.passed && v.comparisons[0].kind == "no-added-test",
+            "{}",
+            v.why
+        );
         let v = judge(
             Some(&base),
             &run(&[("a", P), ("b", P), ("test_regression", P)]),
@@ -558,10 +581,22 @@ mod tests {
             flaky: vec!["wobbly".into()],
             ..Policy::default()
         };
-        let v = judge(Some(&base), &run(&[("a", P), ("b", P), ("wobbly", F)]), &policy);
-        assert!(v.passed && v.why.contains("flaky and left out: wobbly"), "{}", v.why);
+        let v = judge(
+            Some(&base),
+            &run(&[("a", P), ("b", P), ("wobbly", F)]),
+            &policy,
+        );
+        assert!(
+            v.passed && v.why.contains("flaky and left out: wobbly"),
+            "{}",
+            v.why
+        );
         // Only the flaky test "fixed": no fix.
-        let v = judge(Some(&base), &run(&[("a", P), ("b", F), ("wobbly", P)]), &policy);
+        let v = judge(
+            Some(&base),
+            &run(&[("a", P), ("b", F), ("wobbly", P)]),
+            &policy,
+        );
         assert!(!v.passed && v.comparisons[0].kind == "no-fix", "{}", v.why);
     }
 
@@ -578,7 +613,11 @@ mod tests {
         };
         let base = counted(false, 1, 2, 0);
         let v = judge(Some(&base), &counted(true, 1, 0, 0), &Policy::default());
-        assert!(!v.passed && v.comparisons[0].kind == "fewer-ran", "{}", v.why);
+        assert!(
+            !v.passed && v.comparisons[0].kind == "fewer-ran",
+            "{}",
+            v.why
+        );
         let v = judge(Some(&base), &counted(true, 1, 0, 2), &Policy::default());
         assert!(!v.passed, "{}", v.why);
         let v = judge(Some(&base), &counted(true, 3, 0, 0), &Policy::default());

@@ -7,6 +7,7 @@ mod audit;
 mod chain;
 mod faults;
 mod gate;
+mod gate_runners;
 mod ghfaults;
 mod index;
 mod injection;

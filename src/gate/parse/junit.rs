@@ -59,7 +59,12 @@ pub fn parse(xml: &str, repo: &Path) -> Option<Vec<TestCase>> {
 }
 
 /// `tests.test_calc.TestCalc` + `test_add` → `tests/test_calc.py::TestCalc::test_add`.
-fn node_id(classname: &str, name: &str, file: Option<&str>, repo: &Path) -> (String, Option<String>) {
+fn node_id(
+    classname: &str,
+    name: &str,
+    file: Option<&str>,
+    repo: &Path,
+) -> (String, Option<String>) {
     let parts: Vec<&str> = classname.split('.').filter(|p| !p.is_empty()).collect();
     for split in (1..=parts.len()).rev() {
         let module = parts[..split].join("/");
@@ -101,7 +106,10 @@ mod tests {
             got,
             vec![
                 ("tests/test_calc.py::test_add", TestOutcome::Failed),
-                ("tests/test_calc.py::TestCalc::test_sub[1-2]", TestOutcome::Passed),
+                (
+                    "tests/test_calc.py::TestCalc::test_sub[1-2]",
+                    TestOutcome::Passed
+                ),
                 ("tests/test_calc.py::test_skip", TestOutcome::Skipped),
                 ("tests/test_calc.py::test_x", TestOutcome::Passed),
                 ("tests/test_calc.py::test_fixture", TestOutcome::Error),

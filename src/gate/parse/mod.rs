@@ -36,9 +36,8 @@ impl Parsed {
     /// A result built from a complete list of cases (junit, the unittest hook).
     pub fn from_cases(cases: Vec<TestCase>) -> Parsed {
         let cases = dedupe(cases);
-        let count = |f: &dyn Fn(TestOutcome) -> bool| {
-            cases.iter().filter(|c| f(c.outcome)).count() as u64
-        };
+        let count =
+            |f: &dyn Fn(TestOutcome) -> bool| cases.iter().filter(|c| f(c.outcome)).count() as u64;
         let names = |f: &dyn Fn(TestOutcome) -> bool| {
             cases
                 .iter()

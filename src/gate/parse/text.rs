@@ -212,9 +212,10 @@ pub fn parse_output(output: &str) -> Parsed {
             let indent = c[1].len();
             // A parent's line follows its children's, one level less indented: the
             // children carry the outcome, the parent is not a test of its own.
-            let next_is_child = lines[..i].iter().rev().find_map(|l| {
-                p.tap.captures(l).map(|pc| pc[1].len())
-            });
+            let next_is_child = lines[..i]
+                .iter()
+                .rev()
+                .find_map(|l| p.tap.captures(l).map(|pc| pc[1].len()));
             tap_stack.retain(|(d, _)| *d <= indent);
             let is_parent = next_is_child.is_some_and(|d| d > indent);
             let title = c[3].trim().to_string();
@@ -394,10 +395,7 @@ pub fn parse_output(output: &str) -> Parsed {
         failed_count = Some(fail);
         skipped_count = skip;
     }
-    if passed_count.is_none()
-        && failed_count.is_none()
-        && go_passed + go_failed + go_skipped > 0
-    {
+    if passed_count.is_none() && failed_count.is_none() && go_passed + go_failed + go_skipped > 0 {
         passed_count = Some(go_passed);
         failed_count = Some(go_failed);
         if go_skipped > 0 {
