@@ -555,6 +555,8 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
     if !run.record.files_edited.is_empty() && !matches!(end, LoopEnd::Cancelled) {
         crate::gate::proof::examine(&repo, &cmd, test_timeout, &mut run.record).await;
     }
+    // A "fix" that only rewrote the failing tests to pass on the original code is none.
+    let ok = ok && !crate::gate::proof::refute(&mut run.record);
     match &end {
         LoopEnd::Finished { summary } => {
             run.record.finish_summary = Some(crate::secret::redact(summary));

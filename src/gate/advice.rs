@@ -72,7 +72,7 @@ pub fn for_record(record: &RunRecord) -> Option<GateAdvice> {
         .map(|c| c.detail.as_str())
         .collect::<Vec<_>>()
         .join("; ");
-    if let Some(c) = find(&["missing", "newly-skipped", "fewer-ran"]) {
+    if let Some(c) = find(&["missing", "newly-skipped", "fewer-ran", "test-rewritten"]) {
         let what = if c.tests.is_empty() {
             String::new()
         } else {

@@ -3,7 +3,7 @@
 //! files and none of its other edits; a test that fails there and passes after the fix is
 //! a proven regression test ("fails before, passes after").
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -69,67 +69,104 @@ pub async fn examine(repo: &Path, command: &str, timeout: Duration, record: &mut
         record.gate.test_changes = Some(changes);
         return;
     }
-    // Added tests, and tests in the changed files that did not pass at baseline.
-    let base_outcome: BTreeMap<&str, TestOutcome> = baseline
-        .tests
-        .iter()
-        .map(|t| (t.name.as_str(), t.outcome))
-        .collect();
-    let stems: Vec<String> = files
-        .iter()
-        .filter_map(|f| {
-            Path::new(f)
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-        })
-        .collect();
-    let candidates: Vec<String> = after
-        .tests
-        .iter()
-        .filter(|t| {
-            let in_changed_file = t.file.as_ref().is_some_and(|f| files.contains(f))
-                || stems.iter().any(|s| t.name.contains(s.as_str()));
-            added.contains(&t.name)
-                || (in_changed_file
-                    && t.outcome == TestOutcome::Passed
-                    && base_outcome
-                        .get(t.name.as_str())
-                        .is_none_or(|o| *o != TestOutcome::Passed))
-        })
-        .map(|t| t.name.clone())
-        .collect();
-    if candidates.is_empty() {
-        changes.note = Some("no added or changed test ran after the edits".into());
-        record.gate.test_changes = Some(changes);
-        return;
-    }
     match run_against_original(repo, command, timeout, &files).await {
         Ok(proof_run) => {
-            let outcome_in = |r: &TestRun, name: &str| -> Option<TestOutcome> {
-                if !r.tests.is_empty() {
-                    return r.tests.iter().find(|t| t.name == name).map(|t| t.outcome);
-                }
-                if r.failed_tests.iter().any(|f| f == name) {
-                    Some(TestOutcome::Failed)
-                } else {
-                    None
-                }
-            };
-            for name in candidates {
-                let before = outcome_in(&proof_run, &name);
-                let after_o = outcome_in(&after, &name);
-                changes.proofs.push(TestProof {
-                    proven: before.is_some_and(|o| o.is_failure())
-                        && after_o == Some(TestOutcome::Passed),
-                    test: name,
-                    before,
-                    after: after_o,
-                });
+            changes.proofs = proofs(&baseline, &after, &proof_run, &added, &record.gate.flaky);
+            if changes.proofs.is_empty() {
+                changes.note = Some("no added or changed test ran after the edits".into());
             }
         }
         Err(e) => changes.note = Some(format!("the proof run could not be made: {e}")),
     }
     record.gate.test_changes = Some(changes);
+}
+
+/// One proof per added test, and per existing test whose outcome on the original code
+/// changed with the agent's test files (so the agent changed it).
+fn proofs(
+    baseline: &TestRun,
+    after: &TestRun,
+    proof_run: &TestRun,
+    added: &[String],
+    flaky: &[String],
+) -> Vec<TestProof> {
+    let outcome_in = |r: &TestRun, name: &str| -> Option<TestOutcome> {
+        if !r.tests.is_empty() {
+            return r.tests.iter().find(|t| t.name == name).map(|t| t.outcome);
+        }
+        r.failed_tests
+            .iter()
+            .any(|f| f == name)
+            .then_some(TestOutcome::Failed)
+    };
+    let mut names: Vec<String> = added.to_vec();
+    for t in &proof_run.tests {
+        let base = outcome_in(baseline, &t.name);
+        if base.is_some()
+            && base != Some(t.outcome)
+            && !flaky.contains(&t.name)
+            && !names.contains(&t.name)
+        {
+            names.push(t.name.clone());
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let before = outcome_in(proof_run, &name);
+            let after_o = outcome_in(after, &name);
+            TestProof {
+                proven: before.is_some_and(|o| o.is_failure())
+                    && after_o == Some(TestOutcome::Passed),
+                test: name,
+                before,
+                after: after_o,
+            }
+        })
+        .collect()
+}
+
+/// Baseline failures the agent made pass by editing the test: with its test files they
+/// pass on the original code. Unless `allow_test_changes`, that is no fix, and the gate
+/// fails: returns true after recording why.
+pub fn refute(record: &mut RunRecord) -> bool {
+    if record.gate.allow_test_changes || record.gate.passed != Some(true) {
+        return false;
+    }
+    let (Some(c), Some(base)) = (&record.gate.test_changes, &record.gate.baseline) else {
+        return false;
+    };
+    let rewritten: Vec<String> = c
+        .proofs
+        .iter()
+        .filter(|p| !c.added.contains(&p.test) && p.before == Some(TestOutcome::Passed))
+        .filter(|p| {
+            base.tests
+                .iter()
+                .any(|t| t.name == p.test && t.outcome.is_failure())
+        })
+        .map(|p| p.test.clone())
+        .collect();
+    if rewritten.is_empty() {
+        return false;
+    }
+    let detail = format!(
+        "tests that failed before the edits were changed so they pass on the original code, without the fix: {}",
+        super::verdict::list(&rewritten)
+    );
+    record.gate.passed = Some(false);
+    record.gate.verdict = Some(format!("{detail}."));
+    record.gate.comparisons = vec![crate::run_record::Comparison {
+        kind: "test-rewritten".into(),
+        tests: rewritten,
+        detail: detail.clone(),
+    }];
+    record.fail(
+        crate::failure::FailureClass::Gate,
+        format!("the gate refused the fix: {detail}"),
+        "proof run against the original code",
+    );
+    true
 }
 
 /// Run `command` in a temporary worktree at `HEAD` holding the agent's versions of `files`.

@@ -36,6 +36,8 @@ struct Lang {
     delete_failing: Vec<Edit>,
     /// Marks both failing tests skipped.
     skip_failing: Vec<Edit>,
+    /// Changes both failing tests' expectations to what the bug returns.
+    rewrite_failing: Vec<Edit>,
     /// Removes one passing test.
     drop_passing: Edit,
     /// Adds `large`, a test that fails on the original code.
@@ -198,6 +200,33 @@ async fn skipping_the_failing_tests_fails_the_gate(lang: Lang) {
     turns.extend(finishes());
     let d = drive(&lang, &[], turns).await;
     assert_refused(&d, "newly-skipped", &lang.failing);
+}
+
+async fn rewriting_the_failing_tests_to_pass_fails_the_gate(lang: Lang) {
+    let mut turns: Vec<ScriptTurn> = lang.rewrite_failing.iter().map(edit).collect();
+    turns.push(finish());
+    let d = drive(&lang, &[], turns).await;
+    let why = d.why();
+    // The tests pass after the edits, but the proof run shows they pass on the original
+    // code too: the tests changed, not the code.
+    assert_eq!(d.outcome.exit_code, 1, "{why}");
+    assert_eq!(
+        d.record().failure_class(),
+        Some(FailureClass::Gate),
+        "{why}"
+    );
+    assert_eq!(d.kinds(), vec!["test-rewritten"], "{why}");
+    let verdict = d.record().gate.verdict.clone().unwrap_or_default();
+    for n in lang.failing {
+        assert!(verdict.contains(n), "{why}");
+    }
+    let changes = d.record().gate.test_changes.clone().unwrap();
+    assert!(changes.proofs.iter().all(|p| !p.proven), "{changes:?}");
+    let advice = d.record().advice.clone().unwrap();
+    assert!(
+        advice.headline.starts_with("Tests were weakened"),
+        "{advice:?}"
+    );
 }
 
 async fn a_fix_that_drops_a_passing_test_fails_the_gate(lang: Lang) {
@@ -436,6 +465,18 @@ fn unittest() -> Option<Lang> {
                 new: "    @unittest.skip(\"flaky\")\n    def test_add_negative(self):",
             },
         ],
+        rewrite_failing: vec![
+            Edit {
+                path: "tests/test_calc.py",
+                old: "self.assertEqual(add(1, 2), 3)",
+                new: "self.assertEqual(add(1, 2), -1)",
+            },
+            Edit {
+                path: "tests/test_calc.py",
+                old: "self.assertEqual(add(-1, -1), -2)",
+                new: "self.assertEqual(add(-1, -1), 0)",
+            },
+        ],
         drop_passing: Edit {
             path: "tests/test_calc.py",
             old: "\n    def test_mul_zero(self):\n        self.assertEqual(mul(5, 0), 0)\n",
@@ -493,6 +534,18 @@ fn pytest() -> Option<Lang> {
                 path: "tests/test_calc.py",
                 old: "def test_add_negative():",
                 new: "@pytest.mark.skip(reason=\"flaky\")\ndef test_add_negative():",
+            },
+        ],
+        rewrite_failing: vec![
+            Edit {
+                path: "tests/test_calc.py",
+                old: "assert add(1, 2) == 3",
+                new: "assert add(1, 2) == -1",
+            },
+            Edit {
+                path: "tests/test_calc.py",
+                old: "assert add(-1, -1) == -2",
+                new: "assert add(-1, -1) == 0",
             },
         ],
         drop_passing: Edit {
@@ -562,6 +615,18 @@ fn cargo() -> Option<Lang> {
                 new: "#[test]\n#[ignore = \"flaky\"]\nfn adds_negative() {",
             },
         ],
+        rewrite_failing: vec![
+            Edit {
+                path: "tests/calc.rs",
+                old: "assert_eq!(add(1, 2), 3);",
+                new: "assert_eq!(add(1, 2), -1);",
+            },
+            Edit {
+                path: "tests/calc.rs",
+                old: "assert_eq!(add(-1, -1), -2);",
+                new: "assert_eq!(add(-1, -1), 0);",
+            },
+        ],
         drop_passing: Edit {
             path: "tests/calc.rs",
             old: "\n#[test]\nfn muls_zero() {\n    assert_eq!(mul(5, 0), 0);\n}\n",
@@ -628,6 +693,18 @@ fn node() -> Option<Lang> {
                 new: "test('adds negative', { skip: 'flaky' }, () => {",
             },
         ],
+        rewrite_failing: vec![
+            Edit {
+                path: "test/calc.test.js",
+                old: "assert.strictEqual(add(1, 2), 3);",
+                new: "assert.strictEqual(add(1, 2), -1);",
+            },
+            Edit {
+                path: "test/calc.test.js",
+                old: "assert.strictEqual(add(-1, -1), -2);",
+                new: "assert.strictEqual(add(-1, -1), 0);",
+            },
+        ],
         drop_passing: Edit {
             path: "test/calc.test.js",
             old: "\ntest('muls zero', () => {\n  assert.strictEqual(mul(5, 0), 0);\n});\n",
@@ -679,6 +756,13 @@ macro_rules! runner {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn rewriting_the_failing_tests_to_pass_fails_the_gate() {
+                if let Some(l) = super::$name() {
+                    super::rewriting_the_failing_tests_to_pass_fails_the_gate(l).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_fix_that_drops_a_passing_test_fails_the_gate() {
                 if let Some(l) = super::$name() {
                     super::a_fix_that_drops_a_passing_test_fails_the_gate(l).await;
@@ -720,3 +804,34 @@ runner!(unittest);
 runner!(pytest);
 runner!(cargo);
 runner!(node);
+
+/// The bundled demo adds a regression test; its output shows the proof.
+#[test]
+fn the_demo_shows_its_regression_test_proven() {
+    if !present("python3", works("python3", &["--version"])) {
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let run_dir = out.path().join("demo-run");
+    let assert = assert_cmd::Command::cargo_bin("octagit")
+        .unwrap()
+        .args(["demo", "--out"])
+        .arg(&run_dir)
+        .env("XDG_CACHE_HOME", out.path().join("cache"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let line = "`test_stats.StatsTest.test_median_of_reversed_input`: regression test proven: fails before, passes after";
+    assert!(stdout.contains(line), "{stdout}");
+    let rec = RunRecord::read(&run_dir).unwrap();
+    let changes = rec.gate.test_changes.unwrap();
+    assert_eq!(changes.files, vec!["tests/test_stats.py"]);
+    assert_eq!(
+        changes.added,
+        vec!["test_stats.StatsTest.test_median_of_reversed_input"]
+    );
+    // Only the agent's test is listed: the existing tests did not change.
+    assert_eq!(changes.proofs.len(), 1, "{:?}", changes.proofs);
+    let summary = std::fs::read_to_string(run_dir.join("summary.md")).unwrap();
+    assert!(summary.contains(line), "{summary}");
+}
