@@ -225,3 +225,59 @@ fn list_long(names: &[String]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::run_record::{GateRecord, TestRun};
+
+    #[test]
+    fn a_run_json_from_before_per_test_verdicts_still_loads() {
+        // The gate part of a run.json written before this module had per-test data.
+        let old = r#"{"command":"pytest","source":"config","setup_command":null,"setup":null,
+            "baseline":{"exit_code":1,"success":false,"timed_out":false,"duration_ms":5,
+            "failed_tests":["t"],"passed_tests":[],"passed_count":1,"failed_count":1,
+            "output_tail":"1 failed"},"after":null,"passed":null,"verdict":null}"#;
+        let g: GateRecord = serde_json::from_str(old).unwrap();
+        let b = g.baseline.unwrap();
+        assert!(b.tests.is_empty() && b.parser.is_none() && g.flaky.is_empty());
+        assert!(g.health.is_none() && g.test_changes.is_none() && !g.allow_test_changes);
+        // And a record without the new data writes no new keys.
+        let json = serde_json::to_string(&TestRun::default()).unwrap();
+        assert!(
+            !json.contains("tests\"") && !json.contains("parser"),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn the_pr_section_lists_files_added_tests_and_proofs() {
+        use crate::run_record::{RunRecord, TaskInfo, TestChanges, TestOutcome, TestProof};
+        let mut r = RunRecord::new("r", TaskInfo::default(), false);
+        assert_eq!(super::proof::pr_section(&r), "");
+        r.gate.test_changes = Some(TestChanges {
+            files: vec!["tests/test_calc.py".into()],
+            added: vec!["tests/test_calc.py::test_large".into()],
+            proofs: vec![TestProof {
+                test: "tests/test_calc.py::test_large".into(),
+                before: Some(TestOutcome::Failed),
+                after: Some(TestOutcome::Passed),
+                proven: true,
+            }],
+            note: None,
+        });
+        let s = super::proof::pr_section(&r);
+        assert!(s.starts_with("### Test changes\n"), "{s}");
+        assert!(
+            s.contains("Test files changed: `tests/test_calc.py`"),
+            "{s}"
+        );
+        assert!(
+            s.contains("Tests added: `tests/test_calc.py::test_large`"),
+            "{s}"
+        );
+        assert!(
+            s.contains("- `tests/test_calc.py::test_large`: regression test proven: fails before, passes after"),
+            "{s}"
+        );
+    }
+}

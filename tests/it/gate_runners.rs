@@ -283,6 +283,29 @@ async fn a_fix_with_a_regression_test_is_proven(lang: Lang) {
         summary.contains("regression test proven: fails before, passes after"),
         "{summary}"
     );
+    // The PR body lists the test file, the added test and the proof.
+    let target = octagit::publish::PublishTarget {
+        api_url: "http://127.0.0.1:9".into(),
+        server_url: "http://127.0.0.1:9".into(),
+        repo_slug: "o/calc".into(),
+        token: octagit::secret::Secret::new("t".to_string()),
+        remote_url: None,
+        base_branch: "main".into(),
+        issue_number: 3,
+        issue_title: "add() subtracts".into(),
+        draft: true,
+        branch_prefix: "octagit/".into(),
+        wip_suffix: "-wip".into(),
+    };
+    let body = octagit::publish::pr_body(d.record(), &target, &[]);
+    assert!(
+        body.contains(&format!(
+            "Test files changed: `{}`",
+            lang.add_regression.path
+        )) && body.contains("Tests added: `")
+            && body.contains(": regression test proven: fails before, passes after"),
+        "{body}"
+    );
     // The proof worktree is gone, from disk and from git's list.
     let list = d._repo.git(&["worktree", "list"]);
     assert_eq!(list.lines().count(), 1, "{list}");
