@@ -37,7 +37,8 @@ pub fn detect(repo: &Path) -> Option<GateCommand> {
         return detected("cargo test", "Cargo.toml");
     }
     if found("go.mod") {
-        return detected("go test ./...", "go.mod");
+        // Our own choice, so we may ask for machine-readable results.
+        return detected("go test -json ./...", "go.mod");
     }
     if found("package.json") && package_json_has_test(&repo.join("package.json")) {
         return detected("npm test", "package.json");

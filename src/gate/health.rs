@@ -137,8 +137,7 @@ pub fn last_error_line(out: &str) -> Option<String> {
     });
     out.lines()
         .map(str::trim)
-        .filter(|l| re.is_match(l))
-        .last()
+        .rfind(|l| re.is_match(l))
         .map(clip)
         .or_else(|| {
             out.lines()

@@ -244,7 +244,7 @@ mod tests {
         // And a record without the new data writes no new keys.
         let json = serde_json::to_string(&TestRun::default()).unwrap();
         assert!(
-            !json.contains("tests\"") && !json.contains("parser"),
+            !json.contains("\"tests\"") && !json.contains("parser"),
             "{json}"
         );
     }

@@ -49,6 +49,13 @@ pub async fn run_tests(repo: &Path, command: &str, timeout: Duration) -> TestRun
     };
     let r = crate::process::run_shell_with(command, repo, timeout, PARSE_LIMIT, &opts).await;
     let (parsed, parser) = read_results(hooks.as_ref().map(|h| h.path()), &r.output, repo);
+    // go's JSON events read back as the text a person (and the model) would have seen.
+    let shown = match parser {
+        "go-json" => parse::go_json::parse(&r.output)
+            .map(|(_, text)| text)
+            .unwrap_or_else(|| r.output.clone()),
+        _ => r.output.clone(),
+    };
     TestRun {
         exit_code: r.exit_code,
         success: r.success(),
@@ -58,7 +65,7 @@ pub async fn run_tests(repo: &Path, command: &str, timeout: Duration) -> TestRun
         passed_tests: parsed.passed,
         passed_count: parsed.passed_count,
         failed_count: parsed.failed_count,
-        output_tail: tail(&r.output, TAIL_CHARS),
+        output_tail: tail(&shown, TAIL_CHARS),
         tests: parsed.cases,
         skipped_count: parsed.skipped_count,
         parser: Some(parser.to_string()),
@@ -77,6 +84,11 @@ fn read_results(hooks: Option<&Path>, output: &str, repo: &Path) -> (Parsed, &'s
         if let Some(cases) = unittest_hook::read(&dir.join("unittest.jsonl")) {
             return (Parsed::from_cases(cases), "unittest-hook");
         }
+    }
+    if let Some((cases, _)) = parse::go_json::parse(output)
+        && !cases.is_empty()
+    {
+        return (Parsed::from_cases(cases), "go-json");
     }
     (parse::parse_output(output), "text")
 }

@@ -23,7 +23,7 @@ fn detects_each_ecosystem_from_its_files() {
     );
     assert_eq!(
         detected(&[("go.mod", "module example.com/x\n")]),
-        d("go test ./...", "go.mod")
+        d("go test -json ./...", "go.mod")
     );
     assert_eq!(
         detected(&[("package.json", r#"{"scripts": {"test": "jest"}}"#)]),

@@ -3,6 +3,7 @@
 //! `PYTEST_ADDOPTS`, unittest through a result hook on `PYTHONPATH`); the text parser is
 //! the fallback, and the run record says which one was used.
 
+pub mod go_json;
 pub mod junit;
 pub mod text;
 pub mod unittest_hook;
