@@ -41,6 +41,9 @@ pub struct Config {
     pub test_timeout_secs: u64,
     /// Minimum permission of the actor who triggers a run: read, triage, write, maintain, admin.
     pub min_permission: String,
+    /// Let the agent delete or skip tests that existed before its edits (off: the gate
+    /// fails when it does).
+    pub allow_test_changes: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +91,7 @@ impl Default for Config {
             request_timeout_secs: 120,
             test_timeout_secs: 900,
             min_permission: "write".into(),
+            allow_test_changes: false,
         }
     }
 }

@@ -420,7 +420,23 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         }
     }
     let cmd = test_command.clone().unwrap_or_default();
-    let baseline = crate::gate::run_tests(&repo, &cmd, test_timeout).await;
+    run.record.gate.allow_test_changes = cfg.allow_test_changes;
+    let baseline = crate::gate::run_baseline(&repo, &cmd, test_timeout, &mut run.record.gate).await;
+    // A command that cannot run a single test cannot judge a fix: stop before any model
+    // turn (and without the advisor model), as a config problem.
+    if let Some((message, raw)) = crate::gate::cannot_run(&run.record.gate) {
+        run.record.fail(FailureClass::Config, message, raw);
+        run.end(stage, StageStatus::Failed, None);
+        return finish(
+            run,
+            graph.as_ref(),
+            None,
+            opts.publish.as_ref(),
+            started,
+            exit::USAGE,
+        )
+        .await;
+    }
     let note = format!(
         "{} ({} failing)",
         if baseline.success {
@@ -430,7 +446,6 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         },
         baseline.failed_tests.len()
     );
-    run.record.gate.baseline = Some(baseline.clone());
     run.end(stage, StageStatus::Ok, Some(note));
 
     // The agent loop.
@@ -469,6 +484,9 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
     )));
     // The model's test digests then say what is newly failing and what now passes.
     tools.set_baseline(baseline.clone());
+    if let Some(g) = tools.gate_mut() {
+        g.policy = crate::gate::Policy::from_record(&run.record.gate);
+    }
     let mut walker = ChainWalker::new(hops, RetryPolicy::default());
     let end = {
         let graph_ref = graph.as_mut();
@@ -527,11 +545,19 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         && !matches!(end, LoopEnd::Cancelled)
     {
         let after = crate::gate::run_tests(&repo, &cmd, test_timeout).await;
-        let (passed, why) = crate::gate::verdict(Some(&baseline), &after);
+        let policy = crate::gate::Policy::from_record(&run.record.gate);
+        let v = crate::gate::judge(Some(&baseline), &after, &policy);
         run.record.gate.after = Some(after);
-        run.record.gate.passed = Some(passed);
-        run.record.gate.verdict = Some(why);
+        run.record.gate.passed = Some(v.passed);
+        run.record.gate.verdict = Some(v.why);
+        run.record.gate.comparisons = v.comparisons;
     }
+    // The agent's test edits, and its tests re-run against the original code.
+    if !run.record.files_edited.is_empty() && !matches!(end, LoopEnd::Cancelled) {
+        crate::gate::proof::examine(&repo, &cmd, test_timeout, &mut run.record).await;
+    }
+    // A "fix" that only rewrote the failing tests to pass on the original code is none.
+    let ok = ok && !crate::gate::proof::refute(&mut run.record);
     match &end {
         LoopEnd::Finished { summary } => {
             run.record.finish_summary = Some(crate::secret::redact(summary));
@@ -560,6 +586,7 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
             "cancelled",
         ),
     }
+    crate::gate::reclassify(&mut run.record);
     run.end(
         stage,
         if ok {

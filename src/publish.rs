@@ -229,6 +229,7 @@ pub fn pr_body(record: &RunRecord, target: &PublishTarget, notes: &[String]) -> 
     if let Some(v) = &record.gate.verdict {
         b.push_str(&format!("{v}\n\n"));
     }
+    b.push_str(&crate::gate::proof::pr_section(record));
     b.push_str("## Models, hops and cost\n\n");
     let mut models: Vec<&str> = Vec::new();
     for h in &record.hops {

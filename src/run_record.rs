@@ -264,6 +264,100 @@ pub struct GateRecord {
     pub passed: Option<bool>,
     /// Why the gate passed or failed, in one sentence.
     pub verdict: Option<String>,
+    /// Whether the baseline ran tests at all, and the error line when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<BaselineHealth>,
+    /// The second run of a failing baseline, to find flaky tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_rerun: Option<TestRun>,
+    /// Tests whose outcome differed between the two baseline runs: left out of the verdict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flaky: Vec<String>,
+    /// Config `allow_test_changes`: deleting or skipping baseline tests does not fail the gate.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_test_changes: bool,
+    /// The comparisons of the last verdict that failed (empty when it passed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comparisons: Vec<Comparison>,
+    /// The test files the agent changed, the tests it added, and which of them are proven.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_changes: Option<TestChanges>,
+}
+
+/// What the baseline run was: tests ran (some may fail), or the command could not run any.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct BaselineHealth {
+    /// True when tests ran; false when the command could not run a single test.
+    pub ran_tests: bool,
+    /// `tests-ran`, `command-not-found`, `pytest-usage-error`, `no-tests-collected`,
+    /// `loader-error`, `import-error`, `timeout`.
+    pub kind: String,
+    /// The real error line from the output, quoted in the advice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_line: Option<String>,
+}
+
+/// One failed comparison between the baseline and the after-run, naming its tests.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Comparison {
+    /// `regressed`, `missing`, `newly-skipped`, `fewer-ran`, `no-fix`, `targets-failing`,
+    /// `added-failing`, `no-added-test`, `exit-nonzero`, `timed-out`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<String>,
+    /// One sentence.
+    pub detail: String,
+}
+
+/// The agent's test edits, for the PR body and the reviewer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TestChanges {
+    /// Test files the agent changed or created (root-relative).
+    pub files: Vec<String>,
+    /// Tests that ran after the edits and not at baseline.
+    #[serde(default)]
+    pub added: Vec<String>,
+    /// Each added or changed test, re-run against the original source.
+    #[serde(default)]
+    pub proofs: Vec<TestProof>,
+    /// Why no proof was made or what limited it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TestProof {
+    pub test: String,
+    /// Outcome on the original source with the agent's test files (None: it did not run).
+    pub before: Option<TestOutcome>,
+    pub after: Option<TestOutcome>,
+    /// Fails before, passes after: a regression test.
+    pub proven: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestOutcome {
+    Passed,
+    Failed,
+    Error,
+    Skipped,
+}
+
+impl TestOutcome {
+    pub fn is_failure(self) -> bool {
+        matches!(self, TestOutcome::Failed | TestOutcome::Error)
+    }
+}
+
+/// One test the runner named, with its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestCase {
+    pub name: String,
+    pub outcome: TestOutcome,
+    /// The file it lives in, when the runner said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -281,6 +375,15 @@ pub struct TestRun {
     pub failed_count: Option<u64>,
     /// The end of the output (redacted, truncated with a note).
     pub output_tail: String,
+    /// Every test the runner named with its outcome, when its output lists them all
+    /// (empty: only the failure lines and counts above are known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<TestCase>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_count: Option<u64>,
+    /// Which reader found the results: `junit`, `unittest-hook` or `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parser: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -83,6 +83,12 @@ pub fn deterministic(record: &RunRecord) -> Advice {
         },
         (RunStatus::Failed, None) => internal(record),
     };
+    // The gate's own text for its outcomes (tests weakened, command broken, flaky...).
+    let d = crate::gate::advice::for_record(record).map_or(d, |g| Draft {
+        headline: g.headline,
+        why: g.explanation,
+        next_step: g.next_step,
+    });
     let mut body = d.why.trim().to_string();
     let managed = managed(record);
     if !managed.is_empty() {

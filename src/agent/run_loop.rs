@@ -358,9 +358,13 @@ impl AgentLoop<'_> {
             });
         };
         let after = gate::run_tests(self.repo, &cmd, self.limits.test_timeout).await;
-        let (ok, why) = gate::verdict(self.gate.baseline.as_ref(), &after);
+        let policy = gate::Policy::from_record(&self.record.gate);
+        let v = gate::judge(self.gate.baseline.as_ref(), &after, &policy);
+        let (ok, why) = (v.passed, v.why.clone());
         self.record.gate.passed = Some(ok);
         self.record.gate.verdict = Some(why.clone());
+        self.record.gate.comparisons = v.comparisons.clone();
+        let checks = gate::feedback(&v);
         if ok {
             Ok(after)
         } else {
@@ -389,7 +393,7 @@ impl AgentLoop<'_> {
                 .collect();
             Err((
                 format!(
-                    "finish refused: the tests do not pass ({why}).{failing}\nEnd of the test output:\n{tail}"
+                    "finish refused: the tests do not pass ({why}){failing}\nFailed checks against the run before your edits:\n{checks}End of the test output:\n{tail}"
                 ),
                 Some(after),
             ))

@@ -53,6 +53,16 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
             s.note.clone().unwrap_or_default()
         );
     }
+    // The strongest evidence of the run: the agent's test fails on the original code.
+    for p in outcome
+        .record
+        .gate
+        .test_changes
+        .iter()
+        .flat_map(|c| &c.proofs)
+    {
+        println!("[DEMO]   {}", crate::gate::proof::proof_line(p));
+    }
     super::run::print_outcome(&outcome, true);
     if args.keep {
         let kept = work.keep();

@@ -483,6 +483,7 @@ fn tests(s: &mut String, record: &RunRecord, parts: &[Part]) {
         };
         s.push_str(&format!("{mark}{}\n\n", md(v)));
     }
+    s.push_str(&crate::gate::proof::summary_section(record));
     for (label, title) in [
         (SETUP_OUT, "Setup output (end)"),
         (BASELINE_OUT, "Baseline test output (end)"),

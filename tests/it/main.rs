@@ -9,6 +9,7 @@ mod behaviour;
 mod chain;
 mod faults;
 mod gate;
+mod gate_runners;
 mod ghfaults;
 mod index;
 mod injection;

@@ -76,6 +76,7 @@ fn test_run(success: bool, passed: &[&str], failed: &[&str], tail: &str, ms: u64
         passed_count: Some(40 + passed.len() as u64),
         failed_count: Some(failed.len() as u64),
         output_tail: tail.into(),
+        ..Default::default()
     }
 }
 
