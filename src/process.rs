@@ -131,10 +131,13 @@ pub async fn run_shell_with(
             cmd
         }
         Some((policy, _)) if policy.isolation.level == Level::SeparateUser => {
-            let (uid, gid) = policy.isolation.uid.unwrap_or((
-                crate::sandbox::detect::SANDBOX_UID,
-                crate::sandbox::detect::SANDBOX_UID,
-            ));
+            // A fresh uid per command: the clean-up after it must not hit another run's.
+            let Some(uid) = crate::sandbox::user::pick_uid() else {
+                return failed(
+                    "no free uid for the sandbox user (61000-61999 are all in use); set OCTAGIT_SANDBOX=none to run unisolated".into(),
+                );
+            };
+            let gid = uid;
             let root = policy.workspace.clone();
             let l = match tokio::task::spawn_blocking(move || {
                 crate::sandbox::user::lease(&root, uid, gid)

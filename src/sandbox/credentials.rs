@@ -61,6 +61,30 @@ fn classify(name: &str, value: &str) -> Option<Scrub> {
     None
 }
 
+/// The config text without section headers that have no entries under them.
+fn drop_empty_sections(text: &str) -> String {
+    let mut out = String::new();
+    let mut pending: Option<&str> = None;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            pending = Some(line);
+            continue;
+        }
+        if t.is_empty() || t.starts_with('#') || t.starts_with(';') {
+            if pending.is_none() {
+                out.push_str(line);
+            }
+            continue;
+        }
+        if let Some(h) = pending.take() {
+            out.push_str(h);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 /// Register what a credential entry holds: the header's basic-auth token too.
 fn register_credential(value: &str) {
     use base64::Engine;
@@ -155,6 +179,12 @@ impl CredentialScrub {
             if done && !self.removed.contains(&name) {
                 self.removed.push(crate::secret::redact(&name));
             }
+        }
+        drop(cfg);
+        // A removed `url."https://user:token@host/".insteadOf` leaves its section header,
+        // which holds the token itself: drop every section left empty.
+        if let Ok(text) = std::fs::read_to_string(file) {
+            let _ = std::fs::write(file, drop_empty_sections(&text));
         }
         includes
     }

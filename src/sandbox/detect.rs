@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 /// the workflow author or the tests, never by anything the agent controls.
 pub const FORCE_VAR: &str = "OCTAGIT_SANDBOX";
 
-/// The uid (and gid) the separate-user level runs commands as: unused by any account so
-/// that killing "every process of the uid" after a command hits nobody else.
+/// The uid the probe for the separate-user level runs as (commands each get their own uid
+/// from [`super::user::UID_RANGE`]).
 pub const SANDBOX_UID: u32 = 61_337;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -54,10 +54,7 @@ impl Policy {
         match self.isolation.level {
             Level::Bubblewrap if self.test_network => "bubblewrap, network on".into(),
             Level::Bubblewrap => "bubblewrap, no network".into(),
-            Level::SeparateUser => format!(
-                "separate user (uid {}), network open",
-                self.isolation.uid.map(|(u, _)| u).unwrap_or_default()
-            ),
+            Level::SeparateUser => "separate user, network open".into(),
             Level::None => format!(
                 "none: {}",
                 self.isolation.reason.as_deref().unwrap_or("not isolated")
@@ -85,7 +82,7 @@ impl Policy {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SandboxRecord {
     pub level: Level,
-    /// "bubblewrap, no network", "separate user (uid N), network open", "none: <why>".
+    /// "bubblewrap, no network", "separate user, network open", "none: <why>".
     pub label: String,
     /// Why a stronger level was not available.
     #[serde(default)]

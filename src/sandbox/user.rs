@@ -90,14 +90,11 @@ impl Lease {
     /// directories, and give the workspace back.
     pub fn end(self) {
         kill_all(self.uid);
-        for dir in ["/tmp", "/var/tmp", "/dev/shm"] {
-            remove_owned_by(Path::new(dir), self.uid);
-        }
-        let _ = std::fs::remove_dir_all(&self.scratch);
+        // The workspace first: it may itself live under /tmp, and what the command made
+        // there is kept (left out of the commit, listed), not deleted.
         for (p, u, g) in &self.owners {
             lchown(p, *u, *g);
         }
-        // New files the command made belong to the workspace's owner now.
         let mut now = vec![];
         walk(&self.root, &mut now, true);
         for p in now {
@@ -105,7 +102,49 @@ impl Lease {
                 lchown(&p, self.root_owner.0, self.root_owner.1);
             }
         }
+        let _ = std::fs::remove_dir_all(&self.scratch);
+        for dir in ["/tmp", "/var/tmp", "/dev/shm"] {
+            remove_owned_by(Path::new(dir), self.uid);
+        }
     }
+}
+
+/// The uids commands run as: unused by any account, one per command, so that the clean-up
+/// after one command ("every process and /tmp file of the uid") never touches another run's.
+pub const UID_RANGE: std::ops::Range<u32> = 61_000..62_000;
+
+/// A uid for one command: in [`UID_RANGE`], not an account, no process running as it.
+pub fn pick_uid() -> Option<u32> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let taken = |uid: u32| {
+        passwd
+            .lines()
+            .any(|l| l.split(':').nth(2) == Some(uid.to_string().as_str()))
+            || has_processes(uid)
+    };
+    let span = UID_RANGE.end - UID_RANGE.start;
+    let seed = std::process::id().wrapping_mul(7919);
+    for _ in 0..span {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let uid = UID_RANGE.start + seed.wrapping_add(n) % span;
+        if !taken(uid) {
+            return Some(uid);
+        }
+    }
+    None
+}
+
+fn has_processes(uid: u32) -> bool {
+    std::fs::read_dir("/proc").is_ok_and(|rd| {
+        rd.flatten().any(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+                && std::fs::metadata(e.path()).is_ok_and(|m| m.uid() == uid)
+        })
+    })
 }
 
 /// SIGKILL every process of `uid` (a daemon that left the process group included).
@@ -148,7 +187,8 @@ pub fn remove_owned_by(dir: &Path, uid: u32) {
             } else {
                 let _ = std::fs::remove_file(&path);
             }
-        } else if m.is_dir() {
+        } else if m.is_dir() && m.mode() & 0o002 != 0 {
+            // Only a world-writable directory can hold what the uid wrote.
             remove_owned_by(&path, uid);
         }
     }
