@@ -417,6 +417,51 @@ mod tests {
         assert!(!r.success());
     }
 
+    /// Under bubblewrap the test command has no network, setup and `test_network: true`
+    /// do. Skipped (with the reason) where this machine cannot run bubblewrap.
+    #[tokio::test]
+    async fn bubblewrap_network_follows_the_purpose_and_the_config() {
+        use crate::sandbox::{Level, Policy, Purpose, detect::offered};
+        if let Some((_, Err(why))) = offered().into_iter().find(|(l, _)| *l == Level::Bubblewrap) {
+            eprintln!("skipped: bubblewrap is not available here: {why}");
+            return;
+        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || for _ in listener.incoming() {});
+        let dir = tempfile::tempdir().unwrap();
+        let cmd = format!("bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}' && echo CONNECTED");
+        let policy = |net: bool| Policy {
+            isolation: crate::sandbox::detect(),
+            workspace: dir.path().to_path_buf(),
+            test_network: net,
+            pass_env: vec![],
+        };
+        let isolation = crate::sandbox::detect();
+        if isolation.level != Level::Bubblewrap {
+            eprintln!("skipped: OCTAGIT_SANDBOX chose {:?}", isolation.level);
+            return;
+        }
+        let run = |net: bool, purpose: Purpose| {
+            let cmd = cmd.clone();
+            let p = policy(net);
+            let d = dir.path().to_path_buf();
+            async move {
+                let f = run_shell(&cmd, &d, Duration::from_secs(20), 4096);
+                match purpose {
+                    Purpose::Setup => crate::sandbox::scope(p, crate::sandbox::as_setup(f)).await,
+                    Purpose::Test => crate::sandbox::scope(p, f).await,
+                }
+            }
+        };
+        let off = run(false, Purpose::Test).await;
+        assert!(!off.output.contains("CONNECTED"), "{}", off.output);
+        let setup = run(false, Purpose::Setup).await;
+        assert!(setup.output.contains("CONNECTED"), "{}", setup.output);
+        let on = run(true, Purpose::Test).await;
+        assert!(on.output.contains("CONNECTED"), "{}", on.output);
+    }
+
     #[test]
     fn clean_env_drops_secrets_and_keeps_the_rest() {
         let env = clean_env(vec![

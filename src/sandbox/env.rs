@@ -43,6 +43,36 @@ pub const ALLOWED: &[&str] = &[
     "PKG_CONFIG_PATH",
     "LD_LIBRARY_PATH",
     "XDG_CACHE_HOME",
+    "CARGO_TARGET_DIR",
+    "CARGO_BUILD_JOBS",
+    "RUSTFLAGS",
+    "RUST_BACKTRACE",
+    "GOPROXY",
+    "GOPRIVATE",
+    "GONOSUMDB",
+    "GRADLE_USER_HOME",
+    "MAVEN_OPTS",
+    "JAVA_TOOL_OPTIONS",
+    "DEBIAN_FRONTEND",
+    // Python's behaviour (not its credentials).
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONUNBUFFERED",
+    "PYTHONHASHSEED",
+    "PYTHONIOENCODING",
+    "PYTHONUTF8",
+    "PYTHONWARNINGS",
+    "PIP_FIND_LINKS",
+    "PIP_NO_INDEX",
+    "PIP_DISABLE_PIP_VERSION_CHECK",
+    "PIP_DEFAULT_TIMEOUT",
+    // Certificate bundles of a proxying network.
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "GIT_SSL_CAINFO",
+    "PIP_CERT",
 ];
 
 /// Prefixes allowed as a family (locale settings).
@@ -98,6 +128,10 @@ pub fn allowlisted(
         ("PY_COLORS", "0"),
         ("FORCE_COLOR", "0"),
         ("GIT_TERMINAL_PROMPT", "0"),
+        // A source edited within the same second at the same size as its cached bytecode
+        // would run stale (CPython checks mtime and size); no bytecode, no stale runs and
+        // no __pycache__ in the tree.
+        ("PYTHONDONTWRITEBYTECODE", "1"),
         // No system or global git config: a credential helper configured there must not
         // answer for the test command's own git calls.
         ("GIT_CONFIG_NOSYSTEM", "1"),

@@ -216,6 +216,7 @@ fn repo(p: &Planted) -> (TempRepo, BareRemote) {
 struct Row(&'static str, bool, String);
 
 /// What held, read from the attack's own report and the machine's state afterwards.
+#[allow(clippy::too_many_arguments)]
 fn judge(
     level: Level,
     p: &Planted,
@@ -330,8 +331,8 @@ fn judge(
     let git_after = std::fs::read_to_string(repo.path().join(".git/config")).unwrap();
     rows.push(Row(
         "write .git/config",
-        git_after == git_config_before && !section("git-write").contains("WROTE-GIT-CONFIG")
-            || level == Level::None && git_after == git_config_before,
+        git_after == git_config_before
+            && (level == Level::None || !section("git-write").contains("WROTE-GIT-CONFIG")),
         if section("git-write").contains("WROTE-GIT-CONFIG") {
             "written, restored at the end of the run".into()
         } else {
