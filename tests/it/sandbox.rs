@@ -348,7 +348,15 @@ fn judge(
     rows.push(Row(
         "connect to a loopback listener",
         net_held,
-        format!("{} connection(s), secrets carried: {leaked:?}", conns.len()),
+        format!(
+            "{} connection(s){}, secrets carried: {leaked:?}",
+            conns.len(),
+            if conns.is_empty() {
+                ""
+            } else {
+                " (network open)"
+            }
+        ),
     ));
     rows
 }
