@@ -122,11 +122,22 @@ pub async fn run_shell_with(
             cmd.args(crate::sandbox::bwrap::args(policy, *purpose, cwd, command));
             // /tmp is private inside; $HOME is read-only for tests, so caches go to /tmp.
             set(&mut env, "TMPDIR", "/tmp".into());
-            if *purpose == Purpose::Test && !env.iter().any(|(k, _)| k == "XDG_CACHE_HOME") {
-                env.push((
-                    "XDG_CACHE_HOME".into(),
-                    crate::sandbox::bwrap::CACHE_DIR.into(),
-                ));
+            if *purpose == Purpose::Test {
+                // Go, pip and most tools follow XDG_CACHE_HOME; npm has its own setting.
+                for (k, v) in [
+                    (
+                        "XDG_CACHE_HOME",
+                        crate::sandbox::bwrap::CACHE_DIR.to_string(),
+                    ),
+                    (
+                        "npm_config_cache",
+                        format!("{}/npm", crate::sandbox::bwrap::CACHE_DIR),
+                    ),
+                ] {
+                    if !env.iter().any(|(name, _)| name == k) {
+                        env.push((k.into(), v));
+                    }
+                }
             }
             cmd
         }
