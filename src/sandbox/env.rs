@@ -132,9 +132,12 @@ pub fn allowlisted(
         // would run stale (CPython checks mtime and size); no bytecode, no stale runs and
         // no __pycache__ in the tree.
         ("PYTHONDONTWRITEBYTECODE", "1"),
-        // No system or global git config: a credential helper configured there must not
-        // answer for the test command's own git calls.
-        ("GIT_CONFIG_NOSYSTEM", "1"),
+        // An empty `credential.helper` resets the helper list: a helper configured in the
+        // system or global git config (`gh auth setup-git`, a store) must not answer for
+        // the test command's own git calls. Config from the environment outranks files.
+        ("GIT_CONFIG_COUNT", "1"),
+        ("GIT_CONFIG_KEY_0", "credential.helper"),
+        ("GIT_CONFIG_VALUE_0", ""),
     ] {
         if !env.iter().any(|(name, _)| name == k) {
             env.push((k.to_string(), v.to_string()));

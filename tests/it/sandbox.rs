@@ -801,3 +801,39 @@ async fn the_wip_branch_keeps_commits_a_person_added() {
     assert_eq!(other.len(), 1, "{branches:?}");
     assert_eq!(bare.show(other[0], "app.sh"), "value() { echo half; }\n");
 }
+
+/// The switches: `test_network` and `pass_env` in the file, `test-network` and
+/// `allow-unsandboxed` as action inputs; a credential named in `pass_env` is refused.
+#[test]
+fn sandbox_settings_parse_from_the_file_and_the_inputs() {
+    use octagit::config::{Config, Overrides};
+    let cfg = Config::from_yaml(
+        "test_network: true\npass_env: [MY_FLAG, OPENAI_API_KEY]\nallow_unsandboxed: false\n",
+        ".github/octagit.yml",
+    )
+    .unwrap();
+    assert!(cfg.test_network);
+    assert_eq!(cfg.pass_env, vec!["MY_FLAG", "OPENAI_API_KEY"]);
+    let refused = octagit::sandbox::env::refused_pass_env(&cfg.pass_env);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let env = octagit::sandbox::env::allowlisted(
+        vec![
+            ("MY_FLAG".to_string(), "1".to_string()),
+            ("OPENAI_API_KEY".to_string(), "sk-x".to_string()),
+        ],
+        &cfg.pass_env,
+    );
+    assert!(env.iter().any(|(k, _)| k == "MY_FLAG"));
+    assert!(!env.iter().any(|(k, _)| k == "OPENAI_API_KEY"));
+
+    let mut vars = std::collections::BTreeMap::new();
+    vars.insert("INPUT_TEST-NETWORK".to_string(), "true".to_string());
+    vars.insert("INPUT_ALLOW-UNSANDBOXED".to_string(), "yes".to_string());
+    let o = Overrides::from_inputs(&vars).unwrap();
+    let mut cfg = Config::default();
+    cfg.apply(&o);
+    assert!(cfg.test_network && cfg.allow_unsandboxed);
+    vars.insert("INPUT_TEST-NETWORK".to_string(), "maybe".to_string());
+    let err = Overrides::from_inputs(&vars).unwrap_err().to_string();
+    assert!(err.contains("test-network"), "{err}");
+}
