@@ -46,6 +46,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, top: bool) {
 
 /// Give the workspace to `uid` for one command and make its private HOME/TMPDIR.
 pub fn lease(root: &Path, uid: u32, gid: u32) -> std::io::Result<Lease> {
+    // The uid must be able to reach the workspace: every directory above it searchable by
+    // others (a checkout under root's 0700 home is not).
+    for dir in root.ancestors().skip(1) {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(dir)
+            && m.permissions().mode() & 0o001 == 0
+        {
+            return Err(std::io::Error::other(format!(
+                "{} is not searchable by other users, so the sandbox user cannot reach the workspace; move the checkout (e.g. under /tmp or /srv)",
+                dir.display()
+            )));
+        }
+    }
     let meta = std::fs::symlink_metadata(root)?;
     let mut paths = vec![root.to_path_buf()];
     walk(root, &mut paths, true);
