@@ -29,10 +29,11 @@ RUN cargo build --release --locked --bin octagit \
 FROM debian:bookworm-slim
 # git: the test commands of many repos call it; ca-certificates: HTTPS to GitHub and the
 # model providers; python3/pip/venv: the most common test suites run in-container
-# (`setup-command` installs the rest).
+# (`setup-command` installs the rest); bubblewrap: the sandbox for the commands the agent
+# causes, where the container may create namespaces (else OctaGit drops to another uid).
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates python3 python3-pip python3-venv \
+ && apt-get install -y --no-install-recommends git ca-certificates python3 python3-pip python3-venv bubblewrap \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/target/release/octagit /usr/local/bin/octagit
 # The runner mounts the workspace here and makes it the working directory.

@@ -44,6 +44,14 @@ pub struct Config {
     /// Let the agent delete or skip tests that existed before its edits (off: the gate
     /// fails when it does).
     pub allow_test_changes: bool,
+    /// Let the test command reach the network (the sandbox turns it off by default; setup
+    /// always keeps it).
+    pub test_network: bool,
+    /// Extra environment variable names passed to the commands the agent causes, on top of
+    /// the allowlist (never a credential or a runner file command).
+    pub pass_env: Vec<String>,
+    /// Run without any isolation on an issue from someone without write access.
+    pub allow_unsandboxed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,6 +100,9 @@ impl Default for Config {
             test_timeout_secs: 900,
             min_permission: "write".into(),
             allow_test_changes: false,
+            test_network: false,
+            pass_env: Vec::new(),
+            allow_unsandboxed: false,
         }
     }
 }
@@ -131,6 +142,8 @@ pub struct Overrides {
     pub trigger_label: Option<String>,
     pub trigger_phrase: Option<String>,
     pub min_permission: Option<String>,
+    pub test_network: Option<bool>,
+    pub allow_unsandboxed: Option<bool>,
 }
 
 impl Overrides {
@@ -186,6 +199,12 @@ impl Overrides {
             trigger_label: get("label"),
             trigger_phrase: get("trigger-phrase"),
             min_permission: get("min-permission"),
+            test_network: get("test-network")
+                .map(|v| parse_bool(&v).map_err(|m| bad("test-network", m)))
+                .transpose()?,
+            allow_unsandboxed: get("allow-unsandboxed")
+                .map(|v| parse_bool(&v).map_err(|m| bad("allow-unsandboxed", m)))
+                .transpose()?,
         })
     }
 }
@@ -318,6 +337,8 @@ impl Config {
         set!(draft);
         set!(branch_prefix);
         set!(min_permission);
+        set!(test_network);
+        set!(allow_unsandboxed);
         if let Some(l) = &o.trigger_label {
             self.trigger.label = l.clone();
         }

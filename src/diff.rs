@@ -14,9 +14,36 @@ pub fn workdir_diff(repo: &Path) -> Result<(String, DiffStat), git2::Error> {
 
 /// The same diff unredacted: only for the pre-publish secret scan, never for output.
 pub fn workdir_diff_raw(repo: &Path) -> Result<(String, DiffStat), git2::Error> {
+    diff_raw(repo, DiffOptions::new())
+}
+
+/// [`workdir_diff_raw`] limited to `paths` (the agent's edits, root-relative): what a run
+/// publishes. No paths, no diff.
+pub fn workdir_diff_raw_paths(
+    repo: &Path,
+    paths: &[String],
+) -> Result<(String, DiffStat), git2::Error> {
+    if paths.is_empty() {
+        return Ok((
+            String::new(),
+            DiffStat {
+                files: 0,
+                insertions: 0,
+                deletions: 0,
+            },
+        ));
+    }
+    let mut opts = DiffOptions::new();
+    opts.disable_pathspec_match(true);
+    for p in paths {
+        opts.pathspec(p.trim_start_matches("./"));
+    }
+    diff_raw(repo, opts)
+}
+
+fn diff_raw(repo: &Path, mut opts: DiffOptions) -> Result<(String, DiffStat), git2::Error> {
     let r = Repository::open(repo)?;
     let head = r.head().ok().and_then(|h| h.peel_to_tree().ok());
-    let mut opts = DiffOptions::new();
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)
         .show_untracked_content(true)

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use git2::{IndexAddOption, PushOptions, RemoteCallbacks, Repository, Signature};
+use git2::{PushOptions, RemoteCallbacks, Repository, Signature};
 
 use crate::secret::Secret;
 
@@ -73,6 +73,8 @@ pub struct Committed {
     pub base_commit: String,
     /// Paths changed by the commit, sorted.
     pub files: Vec<String>,
+    /// Paths changed in the working tree that the commit does not carry, sorted.
+    pub left_out: Vec<String>,
 }
 
 fn excluded(path: &Path) -> bool {
@@ -82,10 +84,29 @@ fn excluded(path: &Path) -> bool {
         .any(|x| p.starts_with(x) || p == x.trim_end_matches('/'))
 }
 
-/// Commit every change of the working tree (new, modified, deleted; `.gitignore` honoured)
+/// Whether a path may never be committed, whoever wrote it: the run's artefacts, `.git`,
+/// and the workflow files (a push touching them is how a stranger's issue would reach CI).
+pub fn never_commit(path: &str) -> bool {
+    let p = path.trim_start_matches("./");
+    excluded(Path::new(p))
+        || p == ".git"
+        || p.starts_with(".git/")
+        || p.starts_with(".github/workflows/")
+}
+
+/// Commit exactly `paths` (the agent's edits: created, edited or deleted, root-relative)
 /// on top of HEAD as `github-actions[bot]`, on a new branch `branch` (reset if it exists),
-/// and check that branch out. The working tree is left as it was.
-pub fn commit_to_branch(repo: &Path, branch: &str, message: &str) -> Result<Committed, GitError> {
+/// and check that branch out. A path that `skip` calls protected, or [`never_commit`], is
+/// never staged. Every other change in the working tree (build outputs, caches, files the
+/// test command wrote) is left out and listed in `Committed::left_out`. The working tree
+/// is left as it was.
+pub fn commit_paths(
+    repo: &Path,
+    branch: &str,
+    message: &str,
+    paths: &[String],
+    protected: &dyn Fn(&str) -> bool,
+) -> Result<Committed, GitError> {
     let r = open(repo)?;
     let head = r
         .head()
@@ -94,20 +115,38 @@ pub fn commit_to_branch(repo: &Path, branch: &str, message: &str) -> Result<Comm
             doing: "reading HEAD (the base commit)".into(),
             message: e.message().to_string(),
         })?;
-    let mut index = r.index().map_err(GitError::other("opening the index"))?;
-    let mut skip = |path: &Path, _spec: &[u8]| -> i32 { if excluded(path) { 1 } else { 0 } };
-    index
-        .add_all(["*"], IndexAddOption::DEFAULT, Some(&mut skip))
-        .map_err(GitError::other("staging changes"))?;
-    index
-        .update_all(["*"], Some(&mut skip))
-        .map_err(GitError::other("staging deletions"))?;
-    let tree_id = index
-        .write_tree()
-        .map_err(GitError::other("writing the tree"))?;
     let base_tree = head
         .tree()
         .map_err(GitError::other("reading the base tree"))?;
+    let mut index = r.index().map_err(GitError::other("opening the index"))?;
+    // Start from the base: only the named paths move.
+    index
+        .read_tree(&base_tree)
+        .map_err(GitError::other("resetting the index to the base"))?;
+    let workdir = r.workdir().unwrap_or(repo).to_path_buf();
+    let mut skipped = Vec::new();
+    for rel in paths {
+        let rel = rel.trim_start_matches("./").trim_end_matches('/');
+        if rel.is_empty() || never_commit(rel) || protected(rel) {
+            skipped.push(rel.to_string());
+            continue;
+        }
+        let p = Path::new(rel);
+        let on_disk = workdir.join(p);
+        match on_disk.symlink_metadata() {
+            Ok(m) if m.is_file() || m.file_type().is_symlink() => index
+                .add_path(p)
+                .map_err(GitError::other("staging an edited file"))?,
+            Ok(_) => skipped.push(rel.to_string()),
+            Err(_) => {
+                // Deleted by the agent: gone from the commit too (absent in the base is fine).
+                let _ = index.remove_path(p);
+            }
+        }
+    }
+    let tree_id = index
+        .write_tree()
+        .map_err(GitError::other("writing the tree"))?;
     if tree_id == base_tree.id() {
         return Err(GitError::NoChanges);
     }
@@ -140,11 +179,64 @@ pub fn commit_to_branch(repo: &Path, branch: &str, message: &str) -> Result<Comm
         .collect();
     files.sort();
     files.dedup();
+    let left_out = changed_paths(&r, Some(&tree))
+        .into_iter()
+        .filter(|p| !files.contains(p))
+        .collect();
     Ok(Committed {
         commit: oid.to_string(),
         base_commit: head.id().to_string(),
         files,
+        left_out,
     })
+}
+
+/// Commit every change of the working tree (new, modified, deleted; `.gitignore`
+/// honoured) except the paths that may never be committed. For a person's own tree (the
+/// MCP `open_pr` tool); a run commits only its agent's edits ([`commit_paths`]).
+pub fn commit_to_branch(repo: &Path, branch: &str, message: &str) -> Result<Committed, GitError> {
+    let r = open(repo)?;
+    let all = changed_paths(&r, None);
+    commit_paths(repo, branch, message, &all, &|_| false)
+}
+
+/// Paths whose working-tree state differs from `tree` (HEAD's tree when `None`), untracked
+/// included, `.gitignore` honoured, the run's own artefacts excluded. Sorted.
+fn changed_paths(r: &Repository, tree: Option<&git2::Tree>) -> Vec<String> {
+    let head_tree;
+    let tree = match tree {
+        Some(t) => Some(t),
+        None => {
+            head_tree = r.head().ok().and_then(|h| h.peel_to_tree().ok());
+            head_tree.as_ref()
+        }
+    };
+    let mut opts = git2::DiffOptions::new();
+    opts.include_untracked(true).recurse_untracked_dirs(true);
+    let Ok(diff) = r.diff_tree_to_workdir(tree, Some(&mut opts)) else {
+        return vec![];
+    };
+    let mut out: Vec<String> = diff
+        .deltas()
+        .filter_map(|d| d.new_file().path().or_else(|| d.old_file().path()))
+        .map(|p| p.to_string_lossy().into_owned())
+        .filter(|p| !excluded(Path::new(p)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// What the commands changed in the tree that is not in `agent_paths`: the files a
+/// commit of the agent's work leaves out.
+pub fn left_out(repo: &Path, agent_paths: &[String]) -> Vec<String> {
+    let Ok(r) = open(repo) else {
+        return vec![];
+    };
+    changed_paths(&r, None)
+        .into_iter()
+        .filter(|p| !agent_paths.iter().any(|a| a.trim_start_matches("./") == p))
+        .collect()
 }
 
 /// The URL of a named remote, if any.
@@ -170,6 +262,84 @@ pub fn is_local_url(url: &str) -> bool {
     }
 }
 
+fn credential_callbacks<'a>(
+    token: Option<&'a Secret>,
+    attempts: &'a mut u32,
+) -> RemoteCallbacks<'a> {
+    let mut cb = RemoteCallbacks::new();
+    cb.credentials(move |_url, _user, _allowed| {
+        *attempts += 1;
+        match token {
+            // libgit2 asks again after a refusal: answering again would loop forever.
+            Some(t) if *attempts == 1 => {
+                git2::Cred::userpass_plaintext("x-access-token", t.expose())
+            }
+            Some(_) => Err(git2::Error::from_str(
+                "the token was refused; it needs `contents: write` on this repository",
+            )),
+            None => Err(git2::Error::from_str(
+                "the remote asks for credentials and no token was given",
+            )),
+        }
+    });
+    cb
+}
+
+/// Whether the remote's `branch` holds commits a person added since `base` (authored by
+/// anyone but the bot). `Ok(false)` when the branch does not exist there. The token is
+/// given in memory, never written to the git config.
+pub fn remote_has_human_commits(
+    repo: &Path,
+    remote_url: &str,
+    branch: &str,
+    base: &str,
+    token: Option<&Secret>,
+) -> Result<bool, GitError> {
+    let r = open(repo)?;
+    let mut remote = r.remote_anonymous(remote_url).map_err(|e| GitError::Push {
+        remote: crate::secret::redact(remote_url),
+        message: e.message().to_string(),
+    })?;
+    let local_ref = format!("refs/octagit/remote/{branch}");
+    let spec = format!("+refs/heads/{branch}:{local_ref}");
+    let mut attempts = 0u32;
+    let mut fo = git2::FetchOptions::new();
+    fo.remote_callbacks(credential_callbacks(token, &mut attempts));
+    if let Err(e) = remote.fetch(&[spec.as_str()], Some(&mut fo), None) {
+        // A branch that does not exist yet is not an error here.
+        let m = e.message().to_ascii_lowercase();
+        if m.contains("not found") || m.contains("couldn't find") || m.contains("no such") {
+            return Ok(false);
+        }
+        return Err(GitError::Other {
+            doing: format!("fetching `{branch}` to check for commits a person added"),
+            message: crate::secret::redact(e.message()),
+        });
+    }
+    let Ok(tip) = r.refname_to_id(&local_ref) else {
+        return Ok(false);
+    };
+    let mut walk = r
+        .revwalk()
+        .map_err(GitError::other("walking the history"))?;
+    walk.push(tip)
+        .map_err(GitError::other("walking the history"))?;
+    if let Ok(base) = git2::Oid::from_str(base) {
+        let _ = walk.hide(base);
+    }
+    let mut human = false;
+    for oid in walk.flatten() {
+        if let Ok(c) = r.find_commit(oid)
+            && c.author().email().ok() != Some(BOT_EMAIL)
+        {
+            human = true;
+            break;
+        }
+    }
+    let _ = r.find_reference(&local_ref).map(|mut rf| rf.delete());
+    Ok(human)
+}
+
 /// Force-push `branch` to `remote_url` (the branch is OctaGit's own: re-runs replace it).
 /// With a token, authenticate as `x-access-token`. Every ref's status is checked.
 pub fn push_branch(
@@ -188,22 +358,7 @@ pub fn push_branch(
     let mut remote_text = String::new();
     let mut attempts = 0u32;
     {
-        let mut cb = RemoteCallbacks::new();
-        cb.credentials(|_url, _user, _allowed| {
-            attempts += 1;
-            match token {
-                // libgit2 asks again after a refusal: answering again would loop forever.
-                Some(t) if attempts == 1 => {
-                    git2::Cred::userpass_plaintext("x-access-token", t.expose())
-                }
-                Some(_) => Err(git2::Error::from_str(
-                    "the token was refused; it needs `contents: write` on this repository",
-                )),
-                None => Err(git2::Error::from_str(
-                    "the remote asks for credentials and no token was given",
-                )),
-            }
-        });
+        let mut cb = credential_callbacks(token, &mut attempts);
         cb.push_update_reference(|refname, status| {
             if let Some(msg) = status {
                 rejected.push((refname.to_string(), msg.to_string()));
@@ -361,5 +516,39 @@ mod tests {
         assert!(is_local_url("../rel/repo"));
         assert!(!is_local_url("https://github.com/o/r.git"));
         assert!(!is_local_url("git@github.com:o/r.git"));
+    }
+
+    #[test]
+    fn only_the_named_paths_are_committed() {
+        let (work, bare) = repo_with_remote();
+        let w = work.path();
+        std::fs::write(w.join("a.txt"), "agent\n").unwrap();
+        std::fs::write(w.join("junk.pyc"), "x").unwrap();
+        std::fs::create_dir_all(w.join(".github/workflows")).unwrap();
+        std::fs::write(w.join(".github/workflows/x.yml"), "on: push\n").unwrap();
+        std::fs::remove_file(w.join("gone.txt")).unwrap();
+        let paths = vec![
+            "a.txt".to_string(),
+            "gone.txt".to_string(),
+            ".github/workflows/x.yml".to_string(),
+        ];
+        let c = commit_paths(w, "b", "m", &paths, &|p: &str| p == "never.txt").unwrap();
+        assert_eq!(c.files, vec!["a.txt", "gone.txt"]);
+        assert_eq!(c.left_out, vec![".github/workflows/x.yml", "junk.pyc"]);
+        push_branch(w, bare.path().to_str().unwrap(), "b", None).unwrap();
+        let human =
+            remote_has_human_commits(w, bare.path().to_str().unwrap(), "b", &c.base_commit, None)
+                .unwrap();
+        assert!(!human, "the bot's own commit is not a person's");
+        assert!(
+            !remote_has_human_commits(
+                w,
+                bare.path().to_str().unwrap(),
+                "nope",
+                &c.base_commit,
+                None
+            )
+            .unwrap()
+        );
     }
 }

@@ -1,6 +1,8 @@
 use clap::Parser;
 
 fn main() {
+    // Before anything reads the environment: credentials move out of it (re-exec).
+    octagit::secret_handoff::enter();
     let cli = octagit::cli::Cli::parse();
     octagit::logging::init();
     let code = match tokio::runtime::Builder::new_multi_thread()

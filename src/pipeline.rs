@@ -182,6 +182,20 @@ impl Run {
 }
 
 pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> RunOutcome {
+    let root = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
+    // Credentials out of the checkout and the sandbox chosen before any command runs;
+    // the guard puts the git config back when the run ends, however it ends.
+    let guard = crate::sandbox::RunGuard::begin(&root, &cfg);
+    guard.run(run_guarded(repo, issue, cfg, opts, &guard)).await
+}
+
+async fn run_guarded(
+    repo: &Path,
+    issue: Issue,
+    cfg: Config,
+    opts: RunOptions,
+    guard: &crate::sandbox::RunGuard,
+) -> RunOutcome {
     let started = Instant::now();
     let repo = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
     let dir = match prepare_dir(&repo, opts.out_dir.as_deref()) {
@@ -223,6 +237,7 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
         record: RunRecord::new(run_id, task, opts.demo),
         progress: opts.progress,
     };
+    guard.apply(&mut run.record);
 
     // Task: the issue is untrusted; strip what a reader would not see.
     let stage = begin("task");
@@ -393,7 +408,7 @@ pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> Ru
     let stage = begin("baseline");
     let test_timeout = Duration::from_secs(cfg.test_timeout_secs);
     if let Some(setup) = &cfg.setup_command {
-        let s = crate::gate::run_tests(&repo, setup, test_timeout).await;
+        let s = crate::sandbox::as_setup(crate::gate::run_tests(&repo, setup, test_timeout)).await;
         let ok = s.success;
         run.record.gate.setup = Some(s);
         if !ok {
@@ -622,7 +637,9 @@ async fn finish(
         let _ = g.write(&run.dir.join("context-graph.json"));
     }
     let mut leaks_secret = false;
-    match crate::diff::workdir_diff_raw(&run.repo) {
+    // The agent's edits only: what the commands changed besides is listed, not published.
+    crate::sandbox::note_left_out(&mut run.record, &run.repo);
+    match crate::diff::workdir_diff_raw_paths(&run.repo, &run.record.files_edited) {
         Ok((raw, stat)) => {
             // The run directory lives inside the repo when --out is not given; it is
             // ignored by its own .gitignore, so it never shows up here.

@@ -1,7 +1,8 @@
 //! Running one shell command the way the gate needs it: `sh -c` in its own process group
-//! (so a timeout kills the command and everything it started), with credentials removed
-//! from its environment, stdout and stderr interleaved in one pipe, and the output kept
-//! within a limit that says what it dropped.
+//! (so a timeout kills the command and everything it started), with an allowlisted
+//! environment ([`crate::sandbox::env`]), inside the run's sandbox when one is in force
+//! ([`crate::sandbox::scope`]: bubblewrap or a separate user), stdout and stderr
+//! interleaved in one pipe, and the output kept within a limit that says what it dropped.
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -9,6 +10,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::sandbox::{Level, Purpose};
 
 /// How long to wait for the output pipe to close after the command ended and its group was
 /// killed. Only a process that left the group (setsid) can hold it open longer.
@@ -62,26 +65,11 @@ pub async fn run_shell(
     .await
 }
 
-/// The environment a command gets: `base` minus every credential-looking variable, plus
-/// settings that keep test runners non-interactive and their output parseable.
+/// The environment a command gets: `base` through the allowlist (no credential, no runner
+/// file command), plus settings that keep test runners non-interactive and their output
+/// parseable.
 pub fn clean_env(base: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> = base
-        .into_iter()
-        .filter(|(k, _)| !crate::secret::is_secret_env_name(k))
-        .collect();
-    for (k, v) in [
-        ("CI", "true"),
-        ("NO_COLOR", "1"),
-        ("CARGO_TERM_COLOR", "never"),
-        ("PY_COLORS", "0"),
-        ("FORCE_COLOR", "0"),
-        ("GIT_TERMINAL_PROMPT", "0"),
-    ] {
-        if !env.iter().any(|(name, _)| name == k) {
-            env.push((k.to_string(), v.to_string()));
-        }
-    }
-    env
+    crate::sandbox::env::allowlisted(base, &[])
 }
 
 pub async fn run_shell_with(
@@ -109,21 +97,104 @@ pub async fn run_shell_with(
         Some(b) => b.clone(),
         None => std::env::vars().collect(),
     };
+    // The run's sandbox applies to commands in its workspace (not to a library caller's
+    // own commands elsewhere).
+    let sandbox = crate::sandbox::current().filter(|(p, _)| cwd.starts_with(&p.workspace));
+    let pass_env = sandbox
+        .as_ref()
+        .map(|(p, _)| p.pass_env.clone())
+        .unwrap_or_default();
+    let mut env = crate::sandbox::env::allowlisted(base, &pass_env);
+    env.extend(opts.extra_env.iter().cloned());
+    let set = |env: &mut Vec<(String, String)>, k: &str, v: String| {
+        env.retain(|(name, _)| name != k);
+        env.push((k.to_string(), v));
+    };
+    let mut lease = None;
+    let mut cmd = match &sandbox {
+        Some((policy, purpose)) if policy.isolation.level == Level::Bubblewrap => {
+            let bwrap = policy
+                .isolation
+                .bwrap
+                .clone()
+                .unwrap_or_else(|| "bwrap".into());
+            let mut cmd = tokio::process::Command::new(bwrap);
+            cmd.args(crate::sandbox::bwrap::args(policy, *purpose, cwd, command));
+            // /tmp is private inside; $HOME is read-only for tests, so caches go to /tmp.
+            set(&mut env, "TMPDIR", "/tmp".into());
+            if *purpose == Purpose::Test {
+                // Go, pip and most tools follow XDG_CACHE_HOME; npm has its own setting.
+                for (k, v) in [
+                    (
+                        "XDG_CACHE_HOME",
+                        crate::sandbox::bwrap::CACHE_DIR.to_string(),
+                    ),
+                    (
+                        "npm_config_cache",
+                        format!("{}/npm", crate::sandbox::bwrap::CACHE_DIR),
+                    ),
+                ] {
+                    if !env.iter().any(|(name, _)| name == k) {
+                        env.push((k.into(), v));
+                    }
+                }
+            }
+            cmd
+        }
+        Some((policy, _)) if policy.isolation.level == Level::SeparateUser => {
+            // A fresh uid per command: the clean-up after it must not hit another run's.
+            let Some(uid) = crate::sandbox::user::pick_uid() else {
+                return failed(
+                    "no free uid for the sandbox user (61000-61999 are all in use); set OCTAGIT_SANDBOX=none to run unisolated".into(),
+                );
+            };
+            let gid = uid;
+            let root = policy.workspace.clone();
+            let l = match tokio::task::spawn_blocking(move || {
+                crate::sandbox::user::lease(&root, uid, gid)
+            })
+            .await
+            {
+                Ok(Ok(l)) => l,
+                Ok(Err(e)) => {
+                    return failed(format!(
+                        "cannot hand the workspace to the sandbox user (uid {uid}): {e}; set OCTAGIT_SANDBOX=none to run unisolated"
+                    ));
+                }
+                Err(e) => return failed(format!("the sandbox set-up stopped: {e}")),
+            };
+            set(&mut env, "HOME", l.home().display().to_string());
+            set(&mut env, "TMPDIR", l.tmp().display().to_string());
+            set(
+                &mut env,
+                "XDG_CACHE_HOME",
+                l.home().join(".cache").display().to_string(),
+            );
+            let mut cmd = tokio::process::Command::new("sh");
+            cmd.arg("-c").arg(command).uid(uid).gid(gid);
+            lease = Some(LeaseGuard(Some(l)));
+            cmd
+        }
+        _ => {
+            let mut cmd = tokio::process::Command::new("sh");
+            cmd.arg("-c").arg(command);
+            cmd
+        }
+    };
     let mut child = {
         // The Command holds the write end of the pipe; it must be dropped right after the
         // spawn, or the reader would never see end-of-file.
-        let mut cmd = tokio::process::Command::new("sh");
-        cmd.arg("-c").arg(command).current_dir(cwd);
-        cmd.env_clear()
-            .envs(clean_env(base))
-            .envs(opts.extra_env.iter().cloned());
+        cmd.current_dir(cwd);
+        cmd.env_clear().envs(env);
         let stderr = match writer.try_clone() {
             Ok(w) => w,
             Err(e) => return failed(format!("cannot duplicate the output pipe: {e}")),
         };
         cmd.stdin(Stdio::null()).stdout(writer).stderr(stderr);
         cmd.process_group(0);
-        match cmd.spawn() {
+        let spawned = cmd.spawn();
+        drop(cmd);
+        match spawned {
             Ok(c) => c,
             Err(e) => {
                 return failed(format!(
@@ -163,6 +234,11 @@ pub async fn run_shell_with(
     // Whatever the shell left running in the background dies with it.
     guard.kill();
     drop(guard);
+    if let Some(mut l) = lease.take()
+        && let Some(l) = l.0.take()
+    {
+        let _ = tokio::task::spawn_blocking(move || l.end()).await;
+    }
 
     let held_open = tokio::time::timeout(DRAIN_GRACE, drained).await.is_err();
     let (mut output, truncated_bytes) = capture.lock().unwrap_or_else(|e| e.into_inner()).render();
@@ -188,6 +264,17 @@ pub async fn run_shell_with(
         truncated_bytes,
         duration: started.elapsed(),
         spawn_error: None,
+    }
+}
+
+/// Gives the workspace back if the command's future is dropped mid-way (a cancelled run).
+struct LeaseGuard(Option<crate::sandbox::user::Lease>);
+
+impl Drop for LeaseGuard {
+    fn drop(&mut self) {
+        if let Some(l) = self.0.take() {
+            l.end();
+        }
     }
 }
 
@@ -341,6 +428,51 @@ mod tests {
         assert!(!r.success());
     }
 
+    /// Under bubblewrap the test command has no network, setup and `test_network: true`
+    /// do. Skipped (with the reason) where this machine cannot run bubblewrap.
+    #[tokio::test]
+    async fn bubblewrap_network_follows_the_purpose_and_the_config() {
+        use crate::sandbox::{Level, Policy, Purpose, detect::offered};
+        if let Some((_, Err(why))) = offered().into_iter().find(|(l, _)| *l == Level::Bubblewrap) {
+            eprintln!("skipped: bubblewrap is not available here: {why}");
+            return;
+        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || for _ in listener.incoming() {});
+        let dir = tempfile::tempdir().unwrap();
+        let cmd = format!("bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}' && echo CONNECTED");
+        let policy = |net: bool| Policy {
+            isolation: crate::sandbox::detect(),
+            workspace: dir.path().to_path_buf(),
+            test_network: net,
+            pass_env: vec![],
+        };
+        let isolation = crate::sandbox::detect();
+        if isolation.level != Level::Bubblewrap {
+            eprintln!("skipped: OCTAGIT_SANDBOX chose {:?}", isolation.level);
+            return;
+        }
+        let run = |net: bool, purpose: Purpose| {
+            let cmd = cmd.clone();
+            let p = policy(net);
+            let d = dir.path().to_path_buf();
+            async move {
+                let f = run_shell(&cmd, &d, Duration::from_secs(20), 4096);
+                match purpose {
+                    Purpose::Setup => crate::sandbox::scope(p, crate::sandbox::as_setup(f)).await,
+                    Purpose::Test => crate::sandbox::scope(p, f).await,
+                }
+            }
+        };
+        let off = run(false, Purpose::Test).await;
+        assert!(!off.output.contains("CONNECTED"), "{}", off.output);
+        let setup = run(false, Purpose::Setup).await;
+        assert!(setup.output.contains("CONNECTED"), "{}", setup.output);
+        let on = run(true, Purpose::Test).await;
+        assert!(on.output.contains("CONNECTED"), "{}", on.output);
+    }
+
     #[test]
     fn clean_env_drops_secrets_and_keeps_the_rest() {
         let env = clean_env(vec![
@@ -355,6 +487,7 @@ mod tests {
         assert!(
             !names
                 .iter()
+                .filter(|n| !n.starts_with("GIT_CONFIG_KEY_"))
                 .any(|n| n.contains("KEY") || n.contains("TOKEN")),
             "{names:?}"
         );

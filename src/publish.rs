@@ -326,11 +326,26 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
     let push_url = target.push_url(repo);
     let token = (push_url.starts_with("https://") || push_url.starts_with("http://"))
         .then(|| target.token.clone());
+    let branch = if wip {
+        keep_human_work(
+            repo,
+            &push_url,
+            branch,
+            token.clone(),
+            &record.run_id,
+            &mut out,
+        )
+        .await
+    } else {
+        branch
+    };
     let repo_buf: PathBuf = repo.to_path_buf();
     let branch_c = branch.clone();
+    let scope = CommitScope::of(repo, record);
     let git_result = tokio::task::spawn_blocking(move || -> Result<git::Committed, GitOrPush> {
-        let committed =
-            git::commit_to_branch(&repo_buf, &branch_c, &message).map_err(GitOrPush::Git)?;
+        let committed = scope
+            .commit(&repo_buf, &branch_c, &message)
+            .map_err(GitOrPush::Git)?;
         match git::push_branch(&repo_buf, &push_url, &branch_c, token.as_ref()) {
             Ok(()) => Ok(committed),
             Err(err) => Err(GitOrPush::Push(Box::new(PushFailure {
@@ -404,6 +419,97 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
     };
     open_or_update_pr(&gh, record, target, &branch, &title, &compare, &mut out).await;
     out
+}
+
+/// The `-wip` branch is OctaGit's own and re-runs replace it (force push), unless a person
+/// added commits to it: then this run's work goes to a new branch beside it and the
+/// person's commits stay where they are.
+async fn keep_human_work(
+    repo: &Path,
+    push_url: &str,
+    branch: String,
+    token: Option<Secret>,
+    run_id: &str,
+    out: &mut PublishRecord,
+) -> String {
+    let (repo_c, url, b) = (repo.to_path_buf(), push_url.to_string(), branch.clone());
+    let checked = tokio::task::spawn_blocking(move || {
+        let base = git2::Repository::open(&repo_c)
+            .ok()
+            .and_then(|r| {
+                r.head()
+                    .ok()?
+                    .peel_to_commit()
+                    .ok()
+                    .map(|c| c.id().to_string())
+            })
+            .unwrap_or_default();
+        git::remote_has_human_commits(&repo_c, &url, &b, &base, token.as_ref())
+    })
+    .await;
+    let suffix: String = run_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let other = format!("{branch}-{}", if suffix.is_empty() { "2" } else { &suffix });
+    let note = match checked {
+        Ok(Ok(false)) => return branch,
+        Ok(Ok(true)) => format!(
+            "`{branch}` has commits a person added, so it was not replaced; this run's partial work is on `{other}`."
+        ),
+        Ok(Err(e)) => format!(
+            "Could not check `{branch}` for commits a person added ({e}), so it was not replaced; this run's partial work is on `{other}`."
+        ),
+        Err(e) => format!(
+            "Could not check `{branch}` for commits a person added ({e}); this run's partial work is on `{other}`."
+        ),
+    };
+    out.notes.push(redact(&note));
+    out.branch = Some(other.clone());
+    other
+}
+
+/// What a commit carries. A run's record (it has a sandbox record) commits exactly the
+/// agent's edits, never a protected path; everything else the commands changed is left
+/// out. A record made outside a run (the MCP `open_pr` tool: the caller vouches for its
+/// tree) commits the working tree.
+enum CommitScope {
+    Agent {
+        paths: Vec<String>,
+        protected: Option<crate::agent::workspace::Workspace>,
+    },
+    Tree,
+}
+
+impl CommitScope {
+    fn of(repo: &Path, record: &RunRecord) -> CommitScope {
+        match &record.sandbox {
+            Some(sb) => CommitScope::Agent {
+                paths: record.files_edited.clone(),
+                protected: crate::agent::workspace::Workspace::new(repo, &sb.protected_paths).ok(),
+            },
+            None => CommitScope::Tree,
+        }
+    }
+
+    fn commit(&self, repo: &Path, branch: &str, message: &str) -> Result<git::Committed, GitError> {
+        match self {
+            CommitScope::Agent { paths, protected } => {
+                let is_protected = |rel: &str| {
+                    protected
+                        .as_ref()
+                        .is_none_or(|w| w.protected_match(rel).is_some())
+                };
+                git::commit_paths(repo, branch, message, paths, &is_protected)
+            }
+            CommitScope::Tree => git::commit_to_branch(repo, branch, message),
+        }
+    }
 }
 
 enum GitOrPush {

@@ -60,6 +60,9 @@ pub struct RunRecord {
     pub artefacts: Vec<String>,
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// How the commands were isolated, and what was kept out of the commit.
+    #[serde(default)]
+    pub sandbox: Option<crate::sandbox::SandboxRecord>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -452,6 +455,7 @@ impl RunRecord {
             publish: None,
             artefacts: vec![],
             warnings: vec![],
+            sandbox: None,
         }
     }
 

@@ -334,6 +334,7 @@ impl Action {
                 state: i.state,
                 locked: i.locked,
                 is_pr: i.pull_request.as_ref().is_some_and(|v| !v.is_null()),
+                author: i.user.map(|u| u.login),
             },
             None => {
                 let i = p.gh.issue(number).await.map_err(|e| match e.status() {
@@ -348,6 +349,7 @@ impl Action {
                     url: i.html_url,
                     state: i.state,
                     locked: i.locked,
+                    author: i.user.map(|u| u.login),
                 }
             }
         };
@@ -390,6 +392,43 @@ impl Action {
             }
         }
         Ok(issue)
+    }
+
+    /// Without any isolation, code the model writes runs as we do: only an issue written by
+    /// someone with write access (or `allow-unsandboxed: true`) may start that.
+    async fn isolation_allows(&self, p: &Prepared, issue: &WorkIssue) -> Result<(), Stop> {
+        let iso = crate::sandbox::detect();
+        if iso.level != crate::sandbox::Level::None {
+            return Ok(());
+        }
+        let why = iso.reason.unwrap_or_default();
+        wf::annotate(
+            Level::Warning,
+            Some("OctaGit: no sandbox"),
+            &format!("the commands will run without isolation ({why})"),
+        );
+        if p.cfg.allow_unsandboxed {
+            return Ok(());
+        }
+        let refuse = |who: &str| {
+            Stop::Error(format!(
+                "no sandbox is available here ({why}) and issue #{} was written by {who}, who has no write access: OctaGit will not run code a model wrote from it unisolated. Install bubblewrap, run the container as root, or set `allow-unsandboxed: true` to accept the risk",
+                issue.number
+            ))
+        };
+        let Some(author) = issue.author.clone().filter(|a| !a.is_empty()) else {
+            return Err(refuse("an unknown author"));
+        };
+        let have = p.gh.permission(&author).await.map_err(|e| {
+            Stop::Error(format!(
+                "{e}; the token needs read access to the repository's collaborators"
+            ))
+        })?;
+        if permission_reaches(&have, "write") {
+            Ok(())
+        } else {
+            Err(refuse(&format!("`{author}`")))
+        }
     }
 
     fn run_url(&self) -> Option<String> {
@@ -451,6 +490,9 @@ impl Action {
                 }
             ));
             return code;
+        }
+        if let Err(s) = self.isolation_allows(p, &issue).await {
+            return self.stop(s);
         }
         let run_url = self.run_url();
         let mut start = RunRecord::new("starting", TaskInfo::default(), false);
@@ -627,6 +669,8 @@ struct WorkIssue {
     state: String,
     locked: bool,
     is_pr: bool,
+    /// Who wrote the issue: its text reaches the model.
+    author: Option<String>,
 }
 
 fn current_branch(repo: &Path) -> Option<String> {

@@ -91,6 +91,9 @@ pub struct IssueInfo {
     #[serde(default)]
     pub labels: Vec<crate::github::event::Label>,
     pub pull_request: Option<serde_json::Value>,
+    /// Who opened the issue (its text is theirs).
+    #[serde(default)]
+    pub user: Option<crate::github::event::User>,
 }
 
 impl IssueInfo {

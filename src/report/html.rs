@@ -206,6 +206,26 @@ pub(super) fn render(record: &RunRecord, artefacts: &RunArtefacts) -> String {
     h.push_str("</section>\n");
 
     publish(&mut h, record);
+    if let Some(sb) = &record.sandbox {
+        let _ = write!(
+            h,
+            "<section class=\"card\"><h2>Isolation</h2><p>{}</p>",
+            esc(&sb.label)
+        );
+        if !sb.left_out.is_empty() {
+            let files: Vec<String> = sb
+                .left_out
+                .iter()
+                .map(|f| format!("<code>{}</code>", esc(f)))
+                .collect();
+            let _ = write!(
+                h,
+                "<p>Left out of the commit (changed by the commands, not by the agent): {}</p>",
+                files.join(", ")
+            );
+        }
+        h.push_str("</section>\n");
+    }
     tests(&mut h, record);
     changes(&mut h, record);
     hops(&mut h, record);

@@ -112,6 +112,7 @@ fn compose(record: &RunRecord, advice: &Advice, parts: &[Part], limit: usize) ->
         Some(part(parts, ERROR).unwrap_or("")),
     ));
     publish(&mut s, record);
+    isolation(&mut s, record);
     tests(&mut s, record, parts);
     changes(&mut s, record, parts);
     hops(&mut s, record, parts);
@@ -737,6 +738,29 @@ fn terrain(s: &mut String, record: &RunRecord) {
             "The full picture is `terrain.svg` in the run directory (also drawn inside `report.html`); \
              GitHub does not show SVG in a job summary.\n\n",
         );
+    }
+}
+
+/// How the commands were isolated, and what the commit left out.
+fn isolation(s: &mut String, record: &RunRecord) {
+    let Some(sb) = &record.sandbox else {
+        return;
+    };
+    if sb.level == crate::sandbox::Level::None {
+        s.push_str(&format!(
+            "> [!WARNING]\n> **Isolation** {}: code the model wrote ran as OctaGit does.\n\n",
+            md(&sb.label)
+        ));
+    } else {
+        s.push_str(&format!("**Isolation** {}\n\n", md(&sb.label)));
+    }
+    if !sb.left_out.is_empty() {
+        let files: Vec<String> = sb.left_out.iter().take(30).map(|f| code(f)).collect();
+        s.push_str(&format!(
+            "**Left out of the commit** (changed by the commands, not by the agent): {}{}\n\n",
+            files.join(", "),
+            if sb.left_out.len() > 30 { " …" } else { "" }
+        ));
     }
 }
 

@@ -17,6 +17,7 @@ mod mcp;
 mod proptests;
 mod providers;
 mod reports;
+mod sandbox;
 mod strange_repo;
 mod support;
 mod tools;
