@@ -45,6 +45,9 @@ pub struct ShellOptions {
     pub base_env: Option<Vec<(String, String)>>,
     /// Added after filtering (never filtered: the caller chose them).
     pub extra_env: Vec<(String, String)>,
+    /// Folders outside the workspace the command writes to (the gate's result hooks):
+    /// bound into the bubblewrap sandbox, handed to the separate user for the command.
+    pub rw_dirs: Vec<std::path::PathBuf>,
 }
 
 /// Run `command` with `sh -c` in `cwd`. Never panics and never returns an error: a command
@@ -119,7 +122,13 @@ pub async fn run_shell_with(
                 .clone()
                 .unwrap_or_else(|| "bwrap".into());
             let mut cmd = tokio::process::Command::new(bwrap);
-            cmd.args(crate::sandbox::bwrap::args(policy, *purpose, cwd, command));
+            cmd.args(crate::sandbox::bwrap::args(
+                policy,
+                *purpose,
+                cwd,
+                command,
+                &opts.rw_dirs,
+            ));
             // /tmp is private inside; $HOME is read-only for tests, so caches go to /tmp.
             set(&mut env, "TMPDIR", "/tmp".into());
             if *purpose == Purpose::Test {
@@ -163,6 +172,10 @@ pub async fn run_shell_with(
                 }
                 Err(e) => return failed(format!("the sandbox set-up stopped: {e}")),
             };
+            for dir in &opts.rw_dirs {
+                // A fresh private temp folder of ours: the uid may write its results there.
+                let _ = std::os::unix::fs::chown(dir, Some(uid), Some(gid));
+            }
             set(&mut env, "HOME", l.home().display().to_string());
             set(&mut env, "TMPDIR", l.tmp().display().to_string());
             set(

@@ -176,10 +176,13 @@ async fn run_against_original(
     timeout: Duration,
     files: &[String],
 ) -> Result<TestRun, String> {
+    // Inside the workspace, not under /tmp: these are the agent's tests, and the run's
+    // sandbox applies to commands in the workspace only (bubblewrap binds it read-write,
+    // the separate user is given it). It is gone before the commit is made.
     let tmp = tempfile::Builder::new()
-        .prefix("octagit-proof-")
-        .tempdir()
-        .map_err(|e| format!("no temporary directory: {e}"))?;
+        .prefix(".octagit-proof-")
+        .tempdir_in(repo)
+        .map_err(|e| format!("no temporary directory in the workspace: {e}"))?;
     let wt = tmp.path().join("original");
     let wt_arg = wt.display().to_string();
     git(

@@ -46,6 +46,7 @@ pub async fn run_tests(repo: &Path, command: &str, timeout: Duration) -> TestRun
     let opts = ShellOptions {
         base_env: None,
         extra_env,
+        rw_dirs: hooks.iter().map(|h| h.path().to_path_buf()).collect(),
     };
     let r = crate::process::run_shell_with(command, repo, timeout, PARSE_LIMIT, &opts).await;
     let (parsed, parser) = read_results(hooks.as_ref().map(|h| h.path()), &r.output, repo);

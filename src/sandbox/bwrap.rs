@@ -12,7 +12,15 @@ use super::{Policy, Purpose};
 pub const CACHE_DIR: &str = "/tmp/.cache";
 
 /// Arguments for `bwrap`, ending with `-- sh -c <command>`.
-pub fn args(policy: &Policy, purpose: Purpose, cwd: &Path, command: &str) -> Vec<OsString> {
+/// `rw` are folders outside the workspace the command must write to (the gate's result
+/// hooks), bound over the private `/tmp` at the same path.
+pub fn args(
+    policy: &Policy,
+    purpose: Purpose,
+    cwd: &Path,
+    command: &str,
+    rw: &[std::path::PathBuf],
+) -> Vec<OsString> {
     let mut a: Vec<OsString> = Vec::new();
     let mut push = |parts: &[&OsString]| {
         for p in parts {
@@ -75,6 +83,9 @@ pub fn args(policy: &Policy, purpose: Purpose, cwd: &Path, command: &str) -> Vec
             push(&[&s("--ro-bind"), &p(&inner), &p(&inner)]);
         }
     }
+    for dir in rw.iter().filter(|d| d.is_dir()) {
+        push(&[&s("--bind"), &p(dir), &p(dir)]);
+    }
     push(&[
         &s("--chdir"),
         &p(cwd),
@@ -121,6 +132,7 @@ mod tests {
             Purpose::Test,
             dir.path(),
             "true",
+            &[],
         ));
         assert!(t.contains("--unshare-net"), "{t}");
         assert!(t.contains("--unshare-pid"));
@@ -132,6 +144,7 @@ mod tests {
             Purpose::Setup,
             dir.path(),
             "true",
+            &[],
         ));
         assert!(!s.contains("--unshare-net"), "{s}");
         let n = joined(&args(
@@ -139,6 +152,7 @@ mod tests {
             Purpose::Test,
             dir.path(),
             "true",
+            &[],
         ));
         assert!(!n.contains("--unshare-net"), "{n}");
     }

@@ -606,7 +606,7 @@ async fn the_test_command_environment_holds_no_secrets() {
     ];
     let opts = ShellOptions {
         base_env: Some(base),
-        extra_env: vec![],
+        ..Default::default()
     };
     let r = run_shell_with("env", dir.path(), Duration::from_secs(10), 1 << 20, &opts).await;
     assert!(r.success(), "{}", r.output);

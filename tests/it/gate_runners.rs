@@ -384,8 +384,9 @@ async fn a_broken_test_command_stops_before_any_model_request(lang: Lang) {
 }
 
 async fn a_flaky_baseline_test_is_left_out(lang: Lang) {
-    let state = tempfile::tempdir().unwrap();
-    let (path, text) = (lang.flaky_file)(&state.path().join("count"));
+    // Relative, so it lands in the workspace: the sandbox gives tests a private /tmp and a
+    // read-only rest of the machine, where a counter file could not live.
+    let (path, text) = (lang.flaky_file)(Path::new(".flaky-count"));
     let d = drive(&lang, &[(path, text)], vec![edit(&lang.fix), finish()]).await;
     let why = d.why();
     assert_eq!(d.outcome.exit_code, 0, "{why}");
