@@ -44,7 +44,13 @@ pub struct Config {
     /// Let the agent delete or skip tests that existed before its edits (off: the gate
     /// fails when it does).
     pub allow_test_changes: bool,
+    /// `reasoning_effort` for reasoning models (gpt-5, o3, o4-mini, ...): minimal, low,
+    /// medium or high. Other models never get it. Default: the provider's own default.
+    pub reasoning_effort: Option<String>,
 }
+
+/// The values OpenAI documents for `reasoning_effort` (`none` and `xhigh` on gpt-5.1+).
+pub const REASONING_EFFORTS: [&str; 6] = ["none", "minimal", "low", "medium", "high", "xhigh"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -92,6 +98,7 @@ impl Default for Config {
             test_timeout_secs: 900,
             min_permission: "write".into(),
             allow_test_changes: false,
+            reasoning_effort: None,
         }
     }
 }
@@ -275,6 +282,14 @@ impl Config {
                     self.min_permission,
                     PERMISSIONS.join(", ")
                 ),
+            ));
+        }
+        if let Some(e) = &self.reasoning_effort
+            && !REASONING_EFFORTS.contains(&e.trim().to_ascii_lowercase().as_str())
+        {
+            return Err(fail(
+                "reasoning_effort",
+                format!("`{e}` is not one of {}", REASONING_EFFORTS.join(", ")),
             ));
         }
         for slug in &self.fallback_chain {

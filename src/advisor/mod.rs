@@ -53,6 +53,16 @@ pub fn deterministic(record: &RunRecord) -> Advice {
             FailureClass::Auth => auth(record, false),
             FailureClass::Billing => billing(record, false),
             FailureClass::BadModel => bad_model(record),
+            c @ (FailureClass::BadRequest | FailureClass::Transient) => {
+                match crate::failure::provider_advice(c, record) {
+                    Some((headline, why, next_step)) => Draft {
+                        headline,
+                        why,
+                        next_step,
+                    },
+                    None => bad_model(record),
+                }
+            }
             FailureClass::Hallucination => hallucination(record),
             FailureClass::Gate => gate(record),
             FailureClass::Limit => limit(record),
@@ -315,7 +325,9 @@ fn parse_duration(s: &str) -> Option<Duration> {
         };
         any = true;
     }
-    any.then(|| Duration::from_secs_f64(total))
+    // Provider text is untrusted: "try again in 1e40 hours" must not panic.
+    any.then(|| Duration::try_from_secs_f64(total).ok())
+        .flatten()
 }
 
 fn human_wait(d: Duration) -> String {
@@ -1475,6 +1487,7 @@ mod tests {
             tokens_out: 0,
             cost_usd: 0.0,
             action: "next-hop".into(),
+            ..Default::default()
         }
     }
 

@@ -263,6 +263,7 @@ mod tests {
                 prompt_tokens: Some(12_800),
                 headroom_turns: None,
                 notes: vec![],
+                ..Default::default()
             }],
             next_step: Some("set OPENAI_API_KEY".into()),
             risk_note: "No model.".into(),

@@ -184,6 +184,7 @@ async fn run_cell(fault: Fault, at: usize) -> Cell {
         vars,
         overrides,
         request_timeout: Some(Duration::from_secs(30)),
+        ..Default::default()
     };
     let hops: Vec<Hop> = SLUGS
         .iter()
@@ -312,6 +313,7 @@ async fn run_no_provider() -> Cell {
         vars,
         overrides: BTreeMap::new(),
         request_timeout: Some(Duration::from_secs(1)),
+        ..Default::default()
     };
     let cfg = Config {
         test_command: Some("sh check.sh".into()),
