@@ -1,6 +1,11 @@
 //! The fault-injection matrix: each failure class at the first, a middle and the last hop
 //! of a three-hop chain (plus a run with no provider at all). Every cell must end with the
 //! artefacts and the right exit code. Hops speak the real OpenAI wire to loopback mocks.
+//!
+//! Besides the classic classes: transient failures (one 503 survived on the same hop; a
+//! 529 that persists moves on), a reasoning model refusing `temperature` (retried once
+//! without it; refusing again is `bad-request`), and absurd numbers in a 429's text and
+//! headers and in a 200's usage, which must never panic.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -29,9 +34,15 @@ enum Fault {
     Timeout,
     MalformedJson,
     ErrorInside200,
+    Transient503Once,
+    Overloaded529,
+    UnsupportedTemperatureOnce,
+    UnsupportedTemperatureAlways,
+    AbsurdRateLimit,
+    AbsurdUsage,
 }
 
-const FAULTS: [Fault; 11] = [
+const FAULTS: [Fault; 17] = [
     Fault::RateShort,
     Fault::RateLong,
     Fault::Context,
@@ -43,7 +54,17 @@ const FAULTS: [Fault; 11] = [
     Fault::Timeout,
     Fault::MalformedJson,
     Fault::ErrorInside200,
+    Fault::Transient503Once,
+    Fault::Overloaded529,
+    Fault::UnsupportedTemperatureOnce,
+    Fault::UnsupportedTemperatureAlways,
+    Fault::AbsurdRateLimit,
+    Fault::AbsurdUsage,
 ];
+
+/// A transient failure is tried this many times on one hop before the walker moves on
+/// (the first try plus `RetryPolicy::default().transient_retries`).
+const TRANSIENT_TRIES: usize = 4;
 
 /// Three providers on the OpenAI wire, so auth and billing poison only one hop.
 const PROVIDERS: [&str; 3] = ["openai", "openrouter", "huggingface"];
@@ -54,16 +75,33 @@ const SLUGS: [&str; 3] = [
 ];
 
 impl Fault {
-    /// The class the run reports when this fault hits the last hop.
-    fn class(self) -> FailureClass {
-        match self {
-            Fault::RateShort => unreachable!("a short reset is retried, never the run's failure"),
-            Fault::RateLong => FailureClass::Rate,
+    /// The class the run reports when this fault hits the last hop; `None` when the hop
+    /// recovers on its own and every position ends fixed.
+    fn class(self) -> Option<FailureClass> {
+        Some(match self {
+            Fault::RateShort
+            | Fault::Transient503Once
+            | Fault::UnsupportedTemperatureOnce
+            | Fault::AbsurdUsage => return None,
+            Fault::RateLong | Fault::AbsurdRateLimit => FailureClass::Rate,
             Fault::Context => FailureClass::Context,
             Fault::Auth => FailureClass::Auth,
             Fault::Billing => FailureClass::Billing,
             Fault::Hallucination => FailureClass::Hallucination,
+            Fault::Timeout | Fault::ErrorInside200 | Fault::Overloaded529 => {
+                FailureClass::Transient
+            }
+            Fault::UnsupportedTemperatureAlways => FailureClass::BadRequest,
             _ => FailureClass::BadModel,
+        })
+    }
+
+    /// The class the faulty hop's attempts carry on record, whatever the outcome.
+    fn recorded(self) -> Option<FailureClass> {
+        match self {
+            Fault::Transient503Once => Some(FailureClass::Transient),
+            Fault::Hallucination => None,
+            f => f.class(),
         }
     }
 
@@ -87,15 +125,49 @@ impl Fault {
             Fault::BadModel => vec![MockLlm::openai_error_model_not_found("gpt-9")],
             Fault::Hallucination => vec![unknown(), unknown(), unknown()],
             Fault::ConnectionRefused => vec![],
-            Fault::Timeout => vec![MockLlm::delayed(
-                Reply::text("late").openai(),
-                Duration::from_secs(4),
-            )],
+            // Every try times out, so the hop is left (not banned) after its retries.
+            Fault::Timeout => (0..TRANSIENT_TRIES)
+                .map(|_| MockLlm::delayed(Reply::text("late").openai(), Duration::from_secs(4)))
+                .collect(),
             Fault::MalformedJson => vec![MockLlm::malformed_json()],
-            Fault::ErrorInside200 => vec![MockLlm::openai_error_inside_200(
-                502,
-                "upstream provider failed",
-            )],
+            Fault::ErrorInside200 => (0..TRANSIENT_TRIES)
+                .map(|_| MockLlm::openai_error_inside_200(502, "upstream provider failed"))
+                .collect(),
+            Fault::Transient503Once => {
+                let mut v = vec![MockLlm::openai_error_overloaded_503()];
+                v.extend(fix());
+                v
+            }
+            Fault::Overloaded529 => (0..TRANSIENT_TRIES)
+                .map(|_| MockLlm::anthropic_error_overloaded())
+                .collect(),
+            Fault::UnsupportedTemperatureOnce => {
+                let mut v = vec![MockLlm::openai_error_unsupported_temperature()];
+                v.extend(fix());
+                v
+            }
+            // Refused again without it: the provider layer gives up and says which.
+            Fault::UnsupportedTemperatureAlways => vec![
+                MockLlm::openai_error_unsupported_temperature(),
+                MockLlm::openai_error_unsupported_temperature(),
+            ],
+            Fault::AbsurdRateLimit => vec![MockLlm::openai_error_absurd_rate_limit()],
+            Fault::AbsurdUsage => {
+                let mut v = fix();
+                v[0] = Reply::text("")
+                    .tool_call(
+                        "e1",
+                        "edit_file",
+                        &json!({"path": "value.txt", "old_text": "broken", "new_text": "fixed"})
+                            .to_string(),
+                    )
+                    .usage(u64::MAX, u64::MAX)
+                    .cached(u64::MAX)
+                    .header("x-ratelimit-limit-tokens", "1e400")
+                    .header("x-ratelimit-reset-tokens", "99999999999999999999h")
+                    .openai();
+                v
+            }
         }
     }
 }
@@ -221,10 +293,9 @@ async fn run_cell(fault: Fault, at: usize) -> Cell {
     let position = ["first", "middle", "last"][at];
     let mut problems = artefact_problems(&o);
     let last = at == 2;
-    let (want_code, want_class) = if fault == Fault::RateShort || !last {
-        (0, None)
-    } else {
-        (1, Some(fault.class()))
+    let (want_code, want_class) = match fault.class() {
+        Some(c) if last => (1, Some(c)),
+        _ => (0, None),
     };
     if o.exit_code != want_code {
         problems.push(format!("exit {} want {want_code}", o.exit_code));
@@ -236,18 +307,69 @@ async fn run_cell(fault: Fault, at: usize) -> Cell {
         ));
     }
     // The faulty hop's failure is on record with its class, whatever the outcome.
-    if fault != Fault::RateShort && fault != Fault::Hallucination {
+    if let Some(class) = fault.recorded() {
         let recorded = o
             .record
             .hops
             .iter()
-            .any(|h| h.hop == at && h.class == Some(fault.class()));
+            .any(|h| h.hop == at && h.class == Some(class));
         if !recorded {
-            problems.push(format!(
-                "no {:?} attempt recorded at hop {at}",
-                fault.class()
-            ));
+            problems.push(format!("no {class:?} attempt recorded at hop {at}"));
         }
+    }
+    match fault {
+        // The 503 was retried on the same hop, which then fixed the bug.
+        Fault::Transient503Once => {
+            let retried =
+                o.record.hops.iter().any(|h| {
+                    h.hop == at && h.action == "retry" && h.wait_ms.is_some_and(|w| w > 0)
+                });
+            let fixed_here = o
+                .record
+                .hops
+                .iter()
+                .any(|h| h.hop == at && h.class.is_none());
+            if !retried || !fixed_here {
+                problems.push(format!("503 not survived on hop {at}"));
+            }
+        }
+        // Every try of a persisting overload is on record, then the walker moved on
+        // without banning the hop.
+        Fault::Overloaded529 => {
+            let tries = o.record.hops.iter().filter(|h| h.hop == at).count();
+            if tries != TRANSIENT_TRIES {
+                problems.push(format!("{tries} tries on hop {at}, want {TRANSIENT_TRIES}"));
+            }
+            if !o
+                .record
+                .hops
+                .iter()
+                .any(|h| h.hop == at && h.action == "move-on")
+            {
+                problems.push("no move-on recorded".into());
+            }
+        }
+        Fault::UnsupportedTemperatureOnce => {
+            let dropped =
+                o.record.hops.iter().any(|h| {
+                    h.hop == at && h.class.is_none() && h.dropped_params == ["temperature"]
+                });
+            if !dropped {
+                problems.push(format!("no attempt at hop {at} dropped `temperature`"));
+            }
+        }
+        Fault::UnsupportedTemperatureAlways if last => {
+            let advice = o
+                .record
+                .advice
+                .as_ref()
+                .map(|a| a.headline.clone())
+                .unwrap_or_default();
+            if !advice.contains("`temperature`") {
+                problems.push(format!("advice does not name the parameter: {advice}"));
+            }
+        }
+        _ => {}
     }
     if fault == Fault::Hallucination && !last && o.record.handoffs.is_empty() {
         problems.push("no handoff recorded".into());
