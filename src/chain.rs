@@ -285,7 +285,7 @@ impl ChainWalker {
             // The adapter has its own per-request timeout; this outer one only guards
             // against a wire that never returns at all.
             let result = match tokio::time::timeout(
-                hop.client.timeout + Duration::from_secs(5),
+                hop.client.timeout.saturating_add(Duration::from_secs(5)),
                 hop.client.chat(req),
             )
             .await

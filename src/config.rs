@@ -274,6 +274,20 @@ impl Config {
         if self.max_minutes == 0 {
             return Err(fail("max_minutes", "must be at least 1".into()));
         }
+        // Beyond a week a number is a typo, and a duration that large overflows the clock
+        // arithmetic of the run's deadline and timeouts.
+        const WEEK_SECS: u64 = 7 * 24 * 3600;
+        if u64::from(self.max_minutes) * 60 > WEEK_SECS {
+            return Err(fail("max_minutes", "must be at most 10080 (a week)".into()));
+        }
+        for (key, v) in [
+            ("request_timeout_secs", self.request_timeout_secs),
+            ("test_timeout_secs", self.test_timeout_secs),
+        ] {
+            if v > WEEK_SECS {
+                return Err(fail(key, format!("must be at most {WEEK_SECS} (a week)")));
+            }
+        }
         if !PERMISSIONS.contains(&self.min_permission.as_str()) {
             return Err(fail(
                 "min_permission",

@@ -43,11 +43,14 @@ pub struct AuditInput {
 /// A sensible default chain across providers: those without a key are reported as
 /// "no key: set X" without a network call.
 pub fn default_candidates() -> Vec<String> {
+    // Today's models (late 2026): a strong and a cheap hop per hosted provider, then the
+    // gateways. gpt-5 is a reasoning model: it is sent no temperature (see provider::caps).
     [
         "anthropic/claude-sonnet-4-5",
-        "openai/gpt-4.1",
+        "openai/gpt-5",
         "anthropic/claude-haiku-4-5",
-        "openai/gpt-4o-mini",
+        "openai/gpt-4.1",
+        "openai/gpt-5-mini",
         "openrouter/anthropic/claude-sonnet-4.5",
         "github/openai/gpt-4.1-mini",
     ]

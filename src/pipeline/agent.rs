@@ -74,7 +74,7 @@ pub(super) async fn agent(
             limits: Limits {
                 max_turns: cfg.max_turns,
                 max_cost_usd: cfg.max_cost_usd,
-                deadline: run.started + Duration::from_secs(u64::from(cfg.max_minutes) * 60),
+                deadline: deadline(run.started, cfg.max_minutes),
                 hallucination_threshold: 3,
                 no_progress_turns: 5,
                 test_timeout,
@@ -105,6 +105,14 @@ pub(super) async fn agent(
     run.end(stage, status, Some(agent_note));
     run.write_graph();
     Ok(end)
+}
+
+/// The wall-clock deadline; checked, because `max_minutes` comes from a config file.
+fn deadline(started: std::time::Instant, max_minutes: u32) -> std::time::Instant {
+    let budget = Duration::from_secs(u64::from(max_minutes).saturating_mul(60));
+    started
+        .checked_add(budget)
+        .unwrap_or_else(|| started + Duration::from_secs(7 * 24 * 3600))
 }
 
 /// Gate (after): the loop ran it on `finish`; a run that stopped early with edits gets one

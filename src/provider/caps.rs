@@ -207,6 +207,26 @@ impl Capabilities {
     }
 }
 
+/// What an agent turn sends `slug` (with `reasoning_effort` from the config), without
+/// needing its key: for `octagit models`. The wire, the parameters, and the capabilities.
+pub fn params_for(
+    slug: &str,
+    reasoning_effort: Option<&str>,
+) -> Result<(Wire, String, Capabilities), super::SlugError> {
+    let spec = super::parse_slug(slug)?;
+    let caps = crate::audit::pricing::built_in_caps(&spec)
+        .unwrap_or_else(|| Capabilities::from_name(&spec));
+    let plan = caps.plan(
+        spec.provider,
+        &spec.model,
+        Some(0.0),
+        crate::agent::run_loop::MAX_OUTPUT_TOKENS,
+        reasoning_effort,
+        &BTreeSet::new(),
+    );
+    Ok((caps.wire(spec.provider), plan.describe(), caps))
+}
+
 /// What the run has learned each model refuses, shared by every client resolved from one
 /// `ProviderEnv` (audit probes, hops, advisor), so a parameter refused once is never sent
 /// again in that run.

@@ -139,7 +139,11 @@ impl ModelClient {
     /// error here so the audit can say which secret to add.
     pub fn resolve(slug: &str, env: &ProviderEnv) -> Result<ModelClient, ResolveError> {
         let spec = parse_slug(slug)?;
-        let timeout = env.request_timeout.unwrap_or(DEFAULT_TIMEOUT);
+        // Bounded: a timeout from untrusted config must not overflow clock arithmetic.
+        let timeout = env
+            .request_timeout
+            .unwrap_or(DEFAULT_TIMEOUT)
+            .min(Duration::from_secs(7 * 24 * 3600));
         let key = env.key_for(spec.provider).map(|(_, k)| k);
         if spec.provider.needs_key() && key.is_none() {
             let envs = match env
@@ -350,7 +354,7 @@ pub(crate) async fn send(
     };
     // The outer timeout is a backstop: reqwest's own covers connect..body end, but a
     // body that trickles forever must not outlive the hop either.
-    match tokio::time::timeout(timeout + Duration::from_millis(50), exchange).await {
+    match tokio::time::timeout(timeout.saturating_add(Duration::from_millis(50)), exchange).await {
         Ok(Ok((status, rate_limits, body))) => Ok(WireAnswer {
             status,
             body,

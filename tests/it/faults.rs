@@ -499,7 +499,7 @@ async fn fault_injection_matrix() {
 
     println!("\nfault-injection matrix (hop where the fault strikes):");
     println!(
-        "{:<20} {:>7} {:>7} {:>7}",
+        "{:<30} {:>7} {:>7} {:>7}",
         "fault", "first", "middle", "last"
     );
     for fault in FAULTS {
@@ -511,7 +511,7 @@ async fn fault_injection_matrix() {
                 .unwrap_or("?")
         };
         println!(
-            "{:<20} {:>7} {:>7} {:>7}",
+            "{:<30} {:>7} {:>7} {:>7}",
             format!("{fault:?}"),
             mark("first"),
             mark("middle"),
@@ -520,7 +520,7 @@ async fn fault_injection_matrix() {
     }
     let none = cells.iter().find(|c| c.fault.is_none()).unwrap();
     println!(
-        "{:<20} {:>7}",
+        "{:<30} {:>7}",
         "no provider at all",
         if none.ok { "pass" } else { "FAIL" }
     );
@@ -536,4 +536,181 @@ async fn fault_injection_matrix() {
         "failing cells:\n{}",
         failures.join("\n")
     );
+}
+
+// ---- Arbitrary provider answers through every layer --------------------------------
+//
+// Whatever a provider answers (any status, any body, any header values, absurd numbers
+// anywhere), the classifier, the chain walker, the built-in advisor and every renderer
+// give an answer and never panic.
+
+mod arbitrary_answers {
+    use proptest::prelude::*;
+    use proptest::test_runner::Config as ProptestConfig;
+
+    use octagit::chain::{ChainWalker, Hop, RetryPolicy};
+    use octagit::failure::FailureClass;
+    use octagit::provider::{ChatRequest, Message, ModelClient, ProviderEnv};
+    use octagit::run_record::{AuditReport, RunRecord, TaskInfo};
+    use wiremock::ResponseTemplate;
+
+    use crate::support::mock_llm::{Endpoint, MockLlm};
+
+    /// Numbers no provider should send but any could: huge, negative, fractional, exponents.
+    fn absurd_number() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9]{1,60}",
+            "-[0-9]{1,30}",
+            "[0-9]{1,20}\\.[0-9]{1,20}",
+            "[0-9]e[0-9]{1,4}",
+            Just("NaN".to_string()),
+            Just("inf".to_string()),
+            Just("18446744073709551616".to_string()),
+        ]
+    }
+
+    fn body() -> impl Strategy<Value = String> {
+        let n = absurd_number;
+        prop_oneof![
+            ".{0,200}",
+            (n(), "(ms|s|m|h|hours|minutes|seconds)").prop_map(|(n, u)| format!(
+                r#"{{"error":{{"message":"Rate limit reached. Please try again in {n} {u}.","type":"tokens","code":"rate_limit_exceeded"}}}}"#
+            )),
+            (n(), n()).prop_map(|(a, b)| format!(
+                r#"{{"choices":[{{"message":{{"content":"x"}}}}],"usage":{{"prompt_tokens":{a},"completion_tokens":{b},"prompt_tokens_details":{{"cached_tokens":{a}}}}}}}"#
+            )),
+            (n(), ".{0,40}").prop_map(|(c, m)| format!(
+                r#"{{"error":{{"code":{c},"message":{}}}}}"#,
+                serde_json::Value::String(m)
+            )),
+            "(temperature|max_tokens|reasoning_effort|top_p)".prop_map(|p| format!(
+                r#"{{"error":{{"message":"Unsupported parameter: '{p}' is not supported with this model.","param":"{p}","code":"unsupported_parameter"}}}}"#
+            )),
+            (n(), n()).prop_map(|(a, b)| format!(
+                r#"{{"output":[{{"type":"function_call","call_id":"c","name":"finish","arguments":"{{}}"}}],"usage":{{"input_tokens":{a},"output_tokens":{b}}}}}"#
+            )),
+        ]
+    }
+
+    const HEADERS: &[&str] = &[
+        "retry-after",
+        "retry-after-ms",
+        "x-ratelimit-limit-tokens",
+        "x-ratelimit-remaining-tokens",
+        "x-ratelimit-reset-tokens",
+        "x-ratelimit-reset-requests",
+        "anthropic-ratelimit-tokens-reset",
+        "anthropic-ratelimit-requests-limit",
+        "x-ratelimit-limit",
+        "x-ratelimit-reset",
+    ];
+
+    fn headers() -> impl Strategy<Value = Vec<(usize, String)>> {
+        proptest::collection::vec(
+            (
+                0..HEADERS.len(),
+                prop_oneof![
+                    absurd_number(),
+                    (absurd_number(), "(h|m|s|ms)").prop_map(|(n, u)| format!("{n}{u}")),
+                    "[ -~]{0,40}",
+                    Just("Wed, 21 Oct 2015 07:28:00 GMT".to_string()),
+                    Just("9999-12-31T23:59:59Z".to_string()),
+                ],
+            ),
+            0..5,
+        )
+    }
+
+    fn cases() -> ProptestConfig {
+        ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(48),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    /// A walker that never sleeps: the property is "no panic", not the waits.
+    fn no_wait() -> RetryPolicy {
+        RetryPolicy {
+            max_wait: std::time::Duration::ZERO,
+            max_retries_per_hop: 0,
+            transient_retries: 0,
+            backoff_base: std::time::Duration::ZERO,
+            backoff_max: std::time::Duration::ZERO,
+            transient_budget: std::time::Duration::ZERO,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(cases())]
+        #[test]
+        fn any_answer_is_classified_walked_advised_and_rendered(
+            status in 200u16..600,
+            body in body(),
+            headers in headers(),
+        ) {
+            let _ = octagit::failure::classify_http(status, &body);
+            let _ = octagit::provider::caps::unsupported_param(status, &body);
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let mock = MockLlm::start().await;
+                let mut t = ResponseTemplate::new(status).set_body_raw(body.clone(), "application/json");
+                for (i, v) in &headers {
+                    if reqwest::header::HeaderValue::from_str(v).is_ok() {
+                        t = t.insert_header(HEADERS[*i], v.as_str());
+                    }
+                }
+                mock.push(Endpoint::OpenAiChat, t.clone());
+                mock.push(Endpoint::OpenAiResponses, t);
+                let mut env = ProviderEnv::default();
+                env.vars.insert("OPENAI_API_KEY".into(), "sk-prop-000000000000000000".into());
+                env.vars.insert("OPENAI_BASE_URL".into(), mock.openai_base_url());
+                let hops: Vec<Hop> = ["openai/gpt-4.1", "openai/gpt-5-codex"]
+                    .iter()
+                    .map(|s| {
+                        let mut h = Hop::new(ModelClient::resolve(s, &env).unwrap());
+                        h.price_in = 2e-6;
+                        h.price_out = 8e-6;
+                        h
+                    })
+                    .collect();
+                let mut walker = ChainWalker::new(hops, no_wait());
+                let req = ChatRequest {
+                    system: "s".into(),
+                    messages: vec![Message::user("u")],
+                    max_tokens: 16,
+                    temperature: Some(0.0),
+                    ..Default::default()
+                };
+                let result = walker.call(&req).await;
+                let mut record = RunRecord::new("prop", TaskInfo::default(), false);
+                record.hops = walker.attempts().to_vec();
+                for h in &record.hops {
+                    assert!(h.cost_usd.is_finite() && h.cost_usd >= 0.0, "{h:?}");
+                }
+                record.cost_usd = walker.cost_usd();
+                record.audit = Some(AuditReport {
+                    attempts: walker.attempts().to_vec(),
+                    ..Default::default()
+                });
+                match result {
+                    Ok(a) => record.finish_summary = Some(a.response.text),
+                    Err(e) => record.fail(e.class, e.summary.clone(), e.last.clone()),
+                }
+                if record.failure.is_none() {
+                    record.fail(FailureClass::Rate, body.clone(), body.clone());
+                }
+                let advice = octagit::advisor::advise(&record, None).await;
+                assert!(!advice.headline.is_empty());
+                record.advice = Some(advice);
+                let _ = octagit::report::job_summary(&record);
+                let _ = octagit::report::html(&record, &Default::default());
+                let _ = octagit::report::advice_markdown(&record);
+                let _ = octagit::report::json(&record);
+            });
+        }
+    }
 }

@@ -1514,3 +1514,54 @@ async fn a_compatible_provider_speaks_chat_completions_with_its_key() {
     assert_eq!(sent[0].json["model"], "llama-3.3-70b-versatile");
     assert_eq!(sent[0].json["max_tokens"], 2048);
 }
+
+#[test]
+fn models_shows_the_parameters_each_model_is_sent() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".github")).unwrap();
+    std::fs::write(
+        home.path().join(".github/octagit.yml"),
+        "fallback_chain: [openai/gpt-5, anthropic/claude-sonnet-4-5, openai/gpt-5-codex, groq/llama-3.3-70b-versatile]\nreasoning_effort: high\n",
+    )
+    .unwrap();
+    let json_out = models_cmd(home.path())
+        .env("OLLAMA_HOST", format!("127.0.0.1:{}", closed_port()))
+        .args(["models", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let v: Value = serde_json::from_slice(&json_out.stdout).unwrap();
+    let chain = v["chain"].as_array().unwrap();
+    let params: Vec<&str> = chain
+        .iter()
+        .map(|m| m["params"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        params,
+        [
+            // gpt-5: 4,096 visible + 32,768 for `high` reasoning, within its 128k output.
+            "no temperature, max_completion_tokens=36864, reasoning_effort=high",
+            "temperature=0, max_tokens=4096, cache_control",
+            "no temperature, max_output_tokens=36864, reasoning_effort=high",
+            "temperature=0, max_tokens=4096",
+        ]
+    );
+    assert_eq!(chain[2]["wire"], "responses");
+    let text = models_cmd(home.path())
+        .env("OLLAMA_HOST", format!("127.0.0.1:{}", closed_port()))
+        .arg("models")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("openai/gpt-5-codex (Responses API)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  sends       no temperature, max_completion_tokens=36864"),
+        "{text}"
+    );
+}
