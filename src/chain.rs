@@ -146,7 +146,7 @@ pub struct ChainExhausted {
     pub last: String,
     /// The last provider error itself, for callers that read its status and headers
     /// (the audit's probe).
-    pub last_error: Option<ProviderError>,
+    pub last_error: Option<Box<ProviderError>>,
 }
 
 pub struct ChainWalker {
@@ -486,7 +486,7 @@ impl ChainWalker {
                 .as_ref()
                 .map(|e| crate::secret::redact(&e.message))
                 .unwrap_or_else(|| "no model was tried".into()),
-            last_error: last,
+            last_error: last.map(Box::new),
         }
     }
 }
@@ -663,5 +663,120 @@ mod tests {
         let (from, to) = w.abandon_current().unwrap();
         assert_eq!((from.as_str(), to.as_str()), ("scripted/a", "scripted/b"));
         assert!(w.abandon_current().is_none());
+    }
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            backoff_base: Duration::from_millis(1),
+            backoff_max: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        }
+    }
+
+    const OVERLOADED: &str =
+        r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+
+    #[tokio::test]
+    async fn a_transient_failure_is_retried_on_the_same_hop() {
+        let mut w = ChainWalker::new(
+            vec![hop(
+                "a",
+                vec![err(529, OVERLOADED), err(503, "busy"), ok("hi")],
+            )],
+            fast(),
+        );
+        let a = w.call(&ChatRequest::default()).await.unwrap();
+        assert_eq!(a.hop, 0);
+        let rows: Vec<_> = w
+            .attempts()
+            .iter()
+            .map(|a| (a.class, a.action.as_str(), a.retry))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (Some(FailureClass::Transient), "retry", 0),
+                (Some(FailureClass::Transient), "retry", 1),
+                (None, "", 2),
+            ]
+        );
+        assert!(w.attempts()[0].wait_ms.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_persisting_overload_moves_on_without_banning_the_hop() {
+        let overloaded = (0..4).map(|_| err(529, OVERLOADED)).collect();
+        let mut w = ChainWalker::new(
+            vec![
+                hop("a", overloaded),
+                hop("b", vec![ok("from b"), err(404, "model_not_found")]),
+            ],
+            fast(),
+        );
+        let first = w.call(&ChatRequest::default()).await.unwrap();
+        assert_eq!(first.hop, 1);
+        assert_eq!(w.attempts()[3].action, "move-on");
+        // b now fails for good: the walker wraps back to a, which was never banned (its
+        // script is spent, so it answers "no turn": a bad-model of its own).
+        let second = w.call(&ChatRequest::default()).await;
+        assert!(second.is_err());
+        let back_to_a = w.attempts().iter().skip(5).any(|x| x.hop == 0);
+        assert!(back_to_a, "{:#?}", w.attempts());
+    }
+
+    #[test]
+    fn backoff_is_exponential_jittered_bounded_and_honours_retry_after() {
+        let p = RetryPolicy::default();
+        for n in 0..5 {
+            let want = (500u64 << n).min(8_000) as f64;
+            let got = p.backoff(n, None).unwrap().as_millis() as f64;
+            assert!(
+                got >= want * 0.75 - 1.0 && got <= (want * 1.25).min(8_000.0) + 1.0,
+                "{n}: {got}"
+            );
+        }
+        assert!(p.backoff(u32::MAX, None).unwrap() <= p.backoff_max);
+        assert_eq!(
+            p.backoff(0, Some(Duration::from_secs(3))),
+            Some(Duration::from_secs(3))
+        );
+        // A retry-after beyond the bound is not waited for on this hop.
+        assert_eq!(p.backoff(0, Some(Duration::from_millis(u64::MAX))), None);
+    }
+
+    #[test]
+    fn cached_tokens_are_priced_at_the_cache_price() {
+        let mut h = Hop::new(ModelClient::scripted("x", Script::new(vec![])));
+        h.price_in = 3e-6;
+        h.price_out = 15e-6;
+        h.price_cache_read = Some(0.3e-6);
+        h.price_cache_write = Some(3.75e-6);
+        let u = crate::provider::Usage {
+            input_tokens: 10_000,
+            output_tokens: 100,
+            cache_read_tokens: 8_000,
+            cache_write_tokens: 1_000,
+            reasoning_tokens: 0,
+        };
+        let want = 1_000.0 * 3e-6 + 8_000.0 * 0.3e-6 + 1_000.0 * 3.75e-6 + 100.0 * 15e-6;
+        assert!((h.cost_of(&u) - want).abs() < 1e-12);
+        // Unknown cache prices: no discount assumed (never under-counted).
+        h.price_cache_read = None;
+        assert!(h.cost_of(&u) > want);
+        let huge = crate::provider::Usage {
+            input_tokens: u64::MAX,
+            output_tokens: u64::MAX,
+            cache_read_tokens: u64::MAX,
+            ..Default::default()
+        };
+        assert!(h.cost_of(&huge).is_finite());
+    }
+
+    #[tokio::test]
+    async fn a_call_past_the_cost_cap_is_refused() {
+        let mut w = ChainWalker::new(vec![hop("a", vec![ok("x")])], fast()).with_budget(2.5, 2.0);
+        let e = w.call(&ChatRequest::default()).await.unwrap_err();
+        assert_eq!(e.class, FailureClass::Limit);
+        assert!(w.attempts().is_empty());
     }
 }

@@ -122,6 +122,8 @@ fn calls_probe_tool(resp: &crate::provider::ChatResponse) -> bool {
     })
 }
 
+// ProviderError is large (its RateLimits snapshot); one per probe, boxing buys nothing.
+#[allow(clippy::result_large_err)]
 /// Probe `hop` through a one-hop chain walker, so the probe is an attempt like any other
 /// call: recorded, priced, and retried once on a transient blip. Returns the outcome and
 /// the attempts.
@@ -138,7 +140,7 @@ pub async fn probe(
         .await
         .map(|r| {
             r.map(|a| a.response).map_err(|e| {
-                e.last_error.unwrap_or_else(|| ProviderError {
+                e.last_error.map(|b| *b).unwrap_or_else(|| ProviderError {
                     class: e.class,
                     status: None,
                     message: e.last,
@@ -149,7 +151,8 @@ pub async fn probe(
                 })
             })
         });
-    let probe_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let probe_ms = Some(elapsed_ms);
     let mut attempts = walker.attempts().to_vec();
     if result.is_err() && attempts.is_empty() {
         // Timed out before any answer: still an attempt, and it counts.
@@ -159,7 +162,7 @@ pub async fn probe(
             at: chrono::Utc::now(),
             class: Some(FailureClass::Transient),
             error: Some(format!("no answer within {} s", timeout.as_secs())),
-            latency_ms: probe_ms.unwrap_or(0),
+            latency_ms: elapsed_ms,
             action: "move-on".into(),
             purpose: Some("probe".into()),
             ..Default::default()

@@ -1182,6 +1182,9 @@ async fn a_parameter_refused_again_is_bad_request_naming_it() {
     assert!(sent[1].json.get("temperature").is_none());
 }
 
+/// hop, class, status, action, retry.
+type HopShape<'a> = (usize, Option<FailureClass>, Option<u16>, &'a str, u32);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_single_model_chain_survives_one_529_and_one_503() {
     let mock = MockLlm::start().await;
@@ -1209,7 +1212,7 @@ async fn a_single_model_chain_survives_one_529_and_one_503() {
     )
     .await;
     assert_eq!(r.code, 0, "{}", r.output);
-    let shape: Vec<(usize, Option<FailureClass>, Option<u16>, &str, u32)> = r
+    let shape: Vec<HopShape> = r
         .record
         .hops
         .iter()
