@@ -534,11 +534,12 @@ fn rate(record: &RunRecord) -> Draft {
         .filter(|h| h.class == Some(FailureClass::Rate))
         .filter_map(|h| {
             let d = reset_after(h.error.as_deref().unwrap_or("")).or_else(|| reset_after(&raw))?;
-            Some((
-                h,
-                d,
-                h.at + chrono::Duration::milliseconds(d.as_millis() as i64),
-            ))
+            // Checked: the wait comes from provider text ("try again in 1e30 hours").
+            let at = i64::try_from(d.as_millis())
+                .ok()
+                .and_then(chrono::Duration::try_milliseconds)
+                .and_then(|w| h.at.checked_add_signed(w))?;
+            Some((h, d, at))
         })
         .min_by_key(|(_, _, at)| *at);
     let mut why = format!(
@@ -561,7 +562,9 @@ fn rate(record: &RunRecord) -> Draft {
     let next_step = match reset {
         Some((hop, d, at)) if d <= Duration::from_secs(2 * 3600) => {
             // Round up to the minute: "after 12:06" must not be before the reset.
-            let at: DateTime<Utc> = at + chrono::Duration::seconds(59);
+            let at: DateTime<Utc> = at
+                .checked_add_signed(chrono::Duration::seconds(59))
+                .unwrap_or(at);
             let at = at.format("%H:%M UTC");
             why.push_str(&format!(
                 " The soonest reset is {}'s: {} after its 429 at {}, so around {at}.",

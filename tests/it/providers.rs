@@ -1568,3 +1568,56 @@ fn models_shows_the_parameters_each_model_is_sent() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_reset_connection_is_transient_but_nothing_listening_is_not() {
+    // A server that accepts and resets every connection (SO_LINGER 0 sends an RST).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = listener.accept().await {
+            let s = s.into_std().unwrap();
+            let _ = socket_linger_zero(&s);
+            drop(s);
+        }
+    });
+    let base = format!("http://{addr}/v1");
+    let e = env(&[("OPENAI_API_KEY", OPENAI_KEY), ("OPENAI_BASE_URL", &base)]);
+    let client = ModelClient::resolve("openai/gpt-4.1", &e).unwrap();
+    let err = client.chat(&first_turn()).await.unwrap_err();
+    assert_eq!(
+        (err.class, err.status),
+        (FailureClass::Transient, None),
+        "{err:?}"
+    );
+    // Connection refused stays bad-model: waiting does not start a server.
+    let base = format!("http://127.0.0.1:{}/v1", closed_port());
+    let e = env(&[("OPENAI_API_KEY", OPENAI_KEY), ("OPENAI_BASE_URL", &base)]);
+    let client = ModelClient::resolve("openai/gpt-4.1", &e).unwrap();
+    let err = client.chat(&first_turn()).await.unwrap_err();
+    assert_eq!(err.class, FailureClass::BadModel, "{err:?}");
+}
+
+/// `SO_LINGER` with a zero timeout: closing the socket then sends a reset, not a FIN.
+fn socket_linger_zero(s: &std::net::TcpStream) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket fd and a correctly sized `linger` struct.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
