@@ -196,10 +196,17 @@ async fn main() {
     let oa = ModelClient::resolve("openai/gpt-4o", &env).unwrap();
     let an = ModelClient::resolve("anthropic/claude-sonnet-4-5", &env).unwrap();
     let req = agent_request();
+    let (oa_plan, an_plan) = (oa.plan(&req), an.plan(&req));
 
-    let oa_body =
-        serde_json::to_vec(&openai::request_body(oa.provider(), &oa.spec.model, &req)).unwrap();
-    let an_body = serde_json::to_vec(&anthropic::request_body(&an.spec.model, &req)).unwrap();
+    let oa_body = serde_json::to_vec(&openai::request_body(
+        oa.provider(),
+        &oa.spec.model,
+        &req,
+        &oa_plan,
+    ))
+    .unwrap();
+    let an_body =
+        serde_json::to_vec(&anthropic::request_body(&an.spec.model, &req, &an_plan)).unwrap();
     println!(
         "request body: {} bytes (OpenAI), {} bytes (Anthropic); {n} calls each",
         oa_body.len(),
@@ -237,10 +244,17 @@ async fn main() {
         median(v)
     };
     let oa_build = build(&|| {
-        serde_json::to_vec(&openai::request_body(oa.provider(), &oa.spec.model, &req)).unwrap()
+        serde_json::to_vec(&openai::request_body(
+            oa.provider(),
+            &oa.spec.model,
+            &req,
+            &oa_plan,
+        ))
+        .unwrap()
     });
-    let an_build =
-        build(&|| serde_json::to_vec(&anthropic::request_body(&an.spec.model, &req)).unwrap());
+    let an_build = build(&|| {
+        serde_json::to_vec(&anthropic::request_body(&an.spec.model, &req, &an_plan)).unwrap()
+    });
     println!(
         "body build+serialise median: {} (OpenAI), {} (Anthropic)",
         us(oa_build),

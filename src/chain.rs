@@ -4,17 +4,23 @@
 //! - rate: a short `retry-after` (≤ 20 s) is waited out on the same hop; longer moves on;
 //! - context: moves to the next hop with a larger window (any next hop if windows are unknown);
 //! - auth, billing: every hop of that provider is skipped from then on;
+//! - transient (5xx, 529, reset, timeout): retried on the same hop with exponential
+//!   back-off and jitter (honouring `retry-after`), bounded in tries and in seconds; then
+//!   the walker moves on *without* banning the hop, which later calls may use again;
+//! - bad-request: the provider layer already retried once without the refused
+//!   parameter; next hop;
 //! - bad-model and anything else: next hop.
 //!
-//! Every attempt is recorded for the run record, successful or not.
+//! Every attempt is recorded for the run record, successful or not, retries included.
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
 use crate::failure::FailureClass;
-use crate::provider::{ChatRequest, ChatResponse, ModelClient, ProviderError, ProviderKind};
+use crate::provider::{ChatRequest, ChatResponse, ModelClient, ProviderError, ProviderKind, Usage};
 use crate::run_record::HopAttempt;
 
 /// One hop: a resolved client plus what the audit learned about it.
@@ -25,6 +31,11 @@ pub struct Hop {
     /// Dollars per input token and per output token (0 for local models).
     pub price_in: f64,
     pub price_out: f64,
+    /// Dollars per prompt token read from the cache; `None`: the input price (no discount
+    /// assumed, so the cost is never under-counted).
+    pub price_cache_read: Option<f64>,
+    /// Dollars per prompt token written to Anthropic's cache; `None`: 1.25x input.
+    pub price_cache_write: Option<f64>,
 }
 
 impl Hop {
@@ -34,6 +45,8 @@ impl Hop {
             context_window: None,
             price_in: 0.0,
             price_out: 0.0,
+            price_cache_read: None,
+            price_cache_write: None,
         }
     }
 
@@ -44,6 +57,19 @@ impl Hop {
     pub fn cost(&self, tokens_in: u64, tokens_out: u64) -> f64 {
         tokens_in as f64 * self.price_in + tokens_out as f64 * self.price_out
     }
+
+    /// The cost of one answer's usage: cached prompt tokens at the cache prices.
+    pub fn cost_of(&self, u: &Usage) -> f64 {
+        let cached = u.cache_read_tokens.saturating_add(u.cache_write_tokens);
+        let fresh = u.input_tokens.saturating_sub(cached);
+        let read = self.price_cache_read.unwrap_or(self.price_in);
+        let write = self.price_cache_write.unwrap_or(self.price_in * 1.25);
+        let cost = fresh as f64 * self.price_in
+            + u.cache_read_tokens as f64 * read
+            + u.cache_write_tokens as f64 * write
+            + u.output_tokens as f64 * self.price_out;
+        if cost.is_finite() { cost.max(0.0) } else { 0.0 }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +78,14 @@ pub struct RetryPolicy {
     pub max_wait: Duration,
     /// How many times one hop is retried after short waits before moving on.
     pub max_retries_per_hop: u32,
+    /// Transient failures: retries on one hop within one call.
+    pub transient_retries: u32,
+    /// The first back-off; each next one doubles, with ±25 % jitter.
+    pub backoff_base: Duration,
+    /// No single back-off is longer (a longer `retry-after` moves on instead).
+    pub backoff_max: Duration,
+    /// All transient waits of one call together stay under this.
+    pub transient_budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -59,7 +93,46 @@ impl Default for RetryPolicy {
         RetryPolicy {
             max_wait: Duration::from_secs(20),
             max_retries_per_hop: 2,
+            transient_retries: 3,
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(8),
+            transient_budget: Duration::from_secs(30),
         }
+    }
+}
+
+impl RetryPolicy {
+    /// For the audit's probes: one quick retry, so a blip does not drop a model, while a
+    /// dead provider cannot hold the audit up.
+    pub fn probe() -> Self {
+        RetryPolicy {
+            max_wait: Duration::from_secs(5),
+            max_retries_per_hop: 1,
+            transient_retries: 1,
+            backoff_base: Duration::from_millis(300),
+            backoff_max: Duration::from_secs(2),
+            transient_budget: Duration::from_secs(3),
+        }
+    }
+
+    /// The back-off before transient retry number `n` (0-based): exponential with ±25 %
+    /// jitter, capped. A `retry-after` the provider sent wins when it is not too long.
+    pub fn backoff(&self, n: u32, retry_after: Option<Duration>) -> Option<Duration> {
+        if let Some(wait) = retry_after {
+            return (wait <= self.backoff_max.max(self.max_wait)).then_some(wait);
+        }
+        let exp = 2u32.checked_pow(n.min(16)).unwrap_or(u32::MAX);
+        let base = self
+            .backoff_base
+            .checked_mul(exp)
+            .unwrap_or(self.backoff_max)
+            .min(self.backoff_max);
+        // Jitter from the std hasher's random keys: no extra dependency for ±25 %.
+        let r = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        let factor = 0.75 + (r % 1000) as f64 / 2000.0;
+        Some(base.mul_f64(factor).min(self.backoff_max))
     }
 }
 
@@ -71,6 +144,9 @@ pub struct ChainExhausted {
     /// The class that best explains the failure as a whole (see [`dominant_class`]).
     pub class: FailureClass,
     pub last: String,
+    /// The last provider error itself, for callers that read its status and headers
+    /// (the audit's probe).
+    pub last_error: Option<Box<ProviderError>>,
 }
 
 pub struct ChainWalker {
@@ -80,6 +156,12 @@ pub struct ChainWalker {
     dead_hops: HashSet<usize>,
     attempts: Vec<HopAttempt>,
     policy: RetryPolicy,
+    /// Recorded on every attempt when the walker serves the audit or the advisor.
+    purpose: Option<String>,
+    /// Spend already made elsewhere in the run, and the cap: a call that would start
+    /// with the cap reached is refused (the advisor and the risk note obey `max_cost_usd`).
+    spent_before: f64,
+    max_cost_usd: f64,
 }
 
 /// A successful call: the answer and which hop gave it.
@@ -99,7 +181,28 @@ impl ChainWalker {
             dead_hops: HashSet::new(),
             attempts: Vec::new(),
             policy,
+            purpose: None,
+            spent_before: 0.0,
+            max_cost_usd: 0.0,
         }
+    }
+
+    /// Mark every attempt as made for `purpose` (`probe`, `risk-note`, `advisor`).
+    pub fn with_purpose(mut self, purpose: &str) -> Self {
+        self.purpose = Some(purpose.to_string());
+        self
+    }
+
+    /// Refuse calls once `spent + this walker's cost` reaches `max_cost_usd` (0: no cap).
+    pub fn with_budget(mut self, spent: f64, max_cost_usd: f64) -> Self {
+        self.spent_before = spent;
+        self.max_cost_usd = max_cost_usd;
+        self
+    }
+
+    /// What this walker's successful calls cost.
+    pub fn cost_usd(&self) -> f64 {
+        self.attempts.iter().map(|a| a.cost_usd).sum()
     }
 
     pub fn hops(&self) -> &[Hop] {
@@ -130,6 +233,14 @@ impl ChainWalker {
         (start..self.hops.len()).find(|&i| self.alive(i))
     }
 
+    /// The next usable hop from `start`, skipping those this call already gave up on,
+    /// wrapping to earlier hops (a hop left after a transient failure is usable again).
+    fn next_for_call(&self, start: usize, skip: &HashSet<usize>) -> Option<usize> {
+        (start..self.hops.len())
+            .chain(0..start.min(self.hops.len()))
+            .find(|&i| self.alive(i) && !skip.contains(&i))
+    }
+
     /// Give up on the current hop (the loop decided the model is hallucinating) and move on.
     /// Returns the (from, to) slugs when another hop is left.
     pub fn abandon_current(&mut self) -> Option<(String, String)> {
@@ -146,31 +257,47 @@ impl ChainWalker {
     /// Send `req` to the current hop, walking the chain on failure.
     pub async fn call(&mut self, req: &ChatRequest) -> Result<Answer, ChainExhausted> {
         let mut retries_here = 0u32;
+        let mut transient_here = 0u32;
+        let mut transient_waited = Duration::ZERO;
         let mut last_error: Option<ProviderError> = None;
+        // Hops this call gave up on after transient failures: not banned, only not again
+        // in this call.
+        let mut left: HashSet<usize> = HashSet::new();
         loop {
-            let Some(idx) = self.next_alive_from(self.current) else {
+            if self.max_cost_usd > 0.0 && self.spent_before + self.cost_usd() >= self.max_cost_usd {
+                return Err(ChainExhausted {
+                    summary: format!("the run's cost cap (${:.2}) is reached", self.max_cost_usd),
+                    class: FailureClass::Limit,
+                    last: "max_cost_usd reached".into(),
+                    last_error: None,
+                });
+            }
+            let Some(idx) = self.next_for_call(self.current, &left) else {
                 return Err(self.exhausted(last_error));
             };
             if idx != self.current {
                 retries_here = 0;
+                transient_here = 0;
                 self.current = idx;
             }
             let hop = self.hops[idx].clone();
+            let started = Instant::now();
             // The adapter has its own per-request timeout; this outer one only guards
             // against a wire that never returns at all.
             let result = match tokio::time::timeout(
-                hop.client.timeout + Duration::from_secs(5),
+                hop.client.timeout.saturating_add(Duration::from_secs(5)),
                 hop.client.chat(req),
             )
             .await
             {
                 Ok(r) => r,
-                Err(_) => Err(timeout_error(&hop)),
+                Err(_) => Err(timeout_error(&hop, started.elapsed())),
             };
+            let try_no = retries_here + transient_here;
             match result {
                 Ok(response) => {
-                    let cost = hop.cost(response.usage.input_tokens, response.usage.output_tokens);
-                    self.record(idx, None, &response, cost);
+                    let cost = hop.cost_of(&response.usage);
+                    self.record(idx, &response, cost, try_no);
                     return Ok(Answer {
                         response,
                         hop: idx,
@@ -178,13 +305,26 @@ impl ChainWalker {
                     });
                 }
                 Err(err) => {
-                    let action = self.decide(idx, &err, retries_here);
-                    self.record_error(idx, &err, action.label());
+                    let action = self.decide(&err, retries_here, transient_here, transient_waited);
+                    let wait = match action {
+                        Action::Retry(w) => Some(w),
+                        _ => None,
+                    };
+                    self.record_error(idx, &err, action.label(), try_no, wait);
                     tracing::info!(hop = %hop.slug(), class = %err.class, action = action.label(), "model call failed");
                     match action {
                         Action::Retry(wait) => {
-                            retries_here += 1;
+                            if err.class == FailureClass::Transient {
+                                transient_here += 1;
+                                transient_waited += wait;
+                            } else {
+                                retries_here += 1;
+                            }
                             tokio::time::sleep(wait).await;
+                        }
+                        Action::MoveOn => {
+                            left.insert(idx);
+                            self.current = idx + 1;
                         }
                         Action::NextHop => {
                             self.dead_hops.insert(idx);
@@ -213,13 +353,23 @@ impl ChainWalker {
                             }
                         }
                     }
+                    if self.current >= self.hops.len() {
+                        // Wrap: an earlier hop left after a transient failure may answer.
+                        self.current = 0;
+                    }
                     last_error = Some(err);
                 }
             }
         }
     }
 
-    fn decide(&self, _idx: usize, err: &ProviderError, retries_here: u32) -> Action {
+    fn decide(
+        &self,
+        err: &ProviderError,
+        retries_here: u32,
+        transient_here: u32,
+        transient_waited: Duration,
+    ) -> Action {
         match err.class {
             FailureClass::Rate => match err.retry_after() {
                 Some(wait)
@@ -234,13 +384,25 @@ impl ChainWalker {
                 }
                 _ => Action::NextHop,
             },
+            FailureClass::Transient => {
+                let retry_after = err.rate_limits.retry_after_ms.map(Duration::from_millis);
+                match self.policy.backoff(transient_here, retry_after) {
+                    Some(wait)
+                        if transient_here < self.policy.transient_retries
+                            && transient_waited + wait <= self.policy.transient_budget =>
+                    {
+                        Action::Retry(wait)
+                    }
+                    _ => Action::MoveOn,
+                }
+            }
             FailureClass::Auth | FailureClass::Billing => Action::SkipProvider,
             FailureClass::Context => Action::LargerWindow,
             _ => Action::NextHop,
         }
     }
 
-    fn record(&mut self, idx: usize, _e: Option<()>, r: &ChatResponse, cost: f64) {
+    fn record(&mut self, idx: usize, r: &ChatResponse, cost: f64, retry: u32) {
         let hop = &self.hops[idx];
         self.attempts.push(HopAttempt {
             hop: idx,
@@ -250,15 +412,27 @@ impl ChainWalker {
             class: None,
             status: Some(r.status),
             error: None,
-            latency_ms: r.latency.as_millis() as u64,
+            latency_ms: millis(r.latency),
             tokens_in: r.usage.input_tokens,
             tokens_out: r.usage.output_tokens,
             cost_usd: cost,
             action: String::new(),
+            retry,
+            wait_ms: None,
+            dropped_params: r.dropped_params.clone(),
+            purpose: self.purpose.clone(),
+            cache_read_tokens: r.usage.cache_read_tokens,
         });
     }
 
-    fn record_error(&mut self, idx: usize, err: &ProviderError, action: &str) {
+    fn record_error(
+        &mut self,
+        idx: usize,
+        err: &ProviderError,
+        action: &str,
+        retry: u32,
+        wait: Option<Duration>,
+    ) {
         let hop = &self.hops[idx];
         self.attempts.push(HopAttempt {
             hop: idx,
@@ -268,11 +442,16 @@ impl ChainWalker {
             class: Some(err.class),
             status: err.status,
             error: Some(crate::secret::redact(&err.message)),
-            latency_ms: err.latency.as_millis() as u64,
+            latency_ms: millis(err.latency),
             tokens_in: 0,
             tokens_out: 0,
             cost_usd: 0.0,
             action: action.to_string(),
+            retry,
+            wait_ms: wait.map(millis),
+            dropped_params: err.param.iter().cloned().collect(),
+            purpose: self.purpose.clone(),
+            cache_read_tokens: 0,
         });
     }
 
@@ -304,8 +483,10 @@ impl ChainWalker {
             summary,
             class: dominant_class(&self.attempts).unwrap_or(FailureClass::NoModel),
             last: last
+                .as_ref()
                 .map(|e| crate::secret::redact(&e.message))
                 .unwrap_or_else(|| "no model was tried".into()),
+            last_error: last.map(Box::new),
         }
     }
 }
@@ -350,8 +531,15 @@ pub fn advisor_hop(hops: &[Hop], attempts: &[HopAttempt]) -> Option<ModelClient>
         .map(|(_, h)| h.client.clone())
 }
 
+/// Milliseconds, saturating (a `Duration` from untrusted text can be huge).
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 enum Action {
     Retry(Duration),
+    /// Transient: leave the hop for this call, without banning it.
+    MoveOn,
     NextHop,
     SkipProvider,
     LargerWindow,
@@ -361,6 +549,7 @@ impl Action {
     fn label(&self) -> &'static str {
         match self {
             Action::Retry(_) => "retry",
+            Action::MoveOn => "move-on",
             Action::NextHop => "next-hop",
             Action::SkipProvider => "skip-provider",
             Action::LargerWindow => "larger-window",
@@ -368,9 +557,9 @@ impl Action {
     }
 }
 
-fn timeout_error(hop: &Hop) -> ProviderError {
+fn timeout_error(hop: &Hop, latency: Duration) -> ProviderError {
     ProviderError {
-        class: FailureClass::BadModel,
+        class: FailureClass::Transient,
         status: None,
         message: format!(
             "{} did not answer within {} s",
@@ -379,7 +568,8 @@ fn timeout_error(hop: &Hop) -> ProviderError {
         ),
         raw: String::new(),
         rate_limits: Default::default(),
-        latency: hop.client.timeout,
+        latency,
+        param: None,
     }
 }
 
@@ -473,5 +663,120 @@ mod tests {
         let (from, to) = w.abandon_current().unwrap();
         assert_eq!((from.as_str(), to.as_str()), ("scripted/a", "scripted/b"));
         assert!(w.abandon_current().is_none());
+    }
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            backoff_base: Duration::from_millis(1),
+            backoff_max: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        }
+    }
+
+    const OVERLOADED: &str =
+        r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+
+    #[tokio::test]
+    async fn a_transient_failure_is_retried_on_the_same_hop() {
+        let mut w = ChainWalker::new(
+            vec![hop(
+                "a",
+                vec![err(529, OVERLOADED), err(503, "busy"), ok("hi")],
+            )],
+            fast(),
+        );
+        let a = w.call(&ChatRequest::default()).await.unwrap();
+        assert_eq!(a.hop, 0);
+        let rows: Vec<_> = w
+            .attempts()
+            .iter()
+            .map(|a| (a.class, a.action.as_str(), a.retry))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (Some(FailureClass::Transient), "retry", 0),
+                (Some(FailureClass::Transient), "retry", 1),
+                (None, "", 2),
+            ]
+        );
+        assert!(w.attempts()[0].wait_ms.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_persisting_overload_moves_on_without_banning_the_hop() {
+        let overloaded = (0..4).map(|_| err(529, OVERLOADED)).collect();
+        let mut w = ChainWalker::new(
+            vec![
+                hop("a", overloaded),
+                hop("b", vec![ok("from b"), err(404, "model_not_found")]),
+            ],
+            fast(),
+        );
+        let first = w.call(&ChatRequest::default()).await.unwrap();
+        assert_eq!(first.hop, 1);
+        assert_eq!(w.attempts()[3].action, "move-on");
+        // b now fails for good: the walker wraps back to a, which was never banned (its
+        // script is spent, so it answers "no turn": a bad-model of its own).
+        let second = w.call(&ChatRequest::default()).await;
+        assert!(second.is_err());
+        let back_to_a = w.attempts().iter().skip(5).any(|x| x.hop == 0);
+        assert!(back_to_a, "{:#?}", w.attempts());
+    }
+
+    #[test]
+    fn backoff_is_exponential_jittered_bounded_and_honours_retry_after() {
+        let p = RetryPolicy::default();
+        for n in 0..5 {
+            let want = (500u64 << n).min(8_000) as f64;
+            let got = p.backoff(n, None).unwrap().as_millis() as f64;
+            assert!(
+                got >= want * 0.75 - 1.0 && got <= (want * 1.25).min(8_000.0) + 1.0,
+                "{n}: {got}"
+            );
+        }
+        assert!(p.backoff(u32::MAX, None).unwrap() <= p.backoff_max);
+        assert_eq!(
+            p.backoff(0, Some(Duration::from_secs(3))),
+            Some(Duration::from_secs(3))
+        );
+        // A retry-after beyond the bound is not waited for on this hop.
+        assert_eq!(p.backoff(0, Some(Duration::from_millis(u64::MAX))), None);
+    }
+
+    #[test]
+    fn cached_tokens_are_priced_at_the_cache_price() {
+        let mut h = Hop::new(ModelClient::scripted("x", Script::new(vec![])));
+        h.price_in = 3e-6;
+        h.price_out = 15e-6;
+        h.price_cache_read = Some(0.3e-6);
+        h.price_cache_write = Some(3.75e-6);
+        let u = crate::provider::Usage {
+            input_tokens: 10_000,
+            output_tokens: 100,
+            cache_read_tokens: 8_000,
+            cache_write_tokens: 1_000,
+            reasoning_tokens: 0,
+        };
+        let want = 1_000.0 * 3e-6 + 8_000.0 * 0.3e-6 + 1_000.0 * 3.75e-6 + 100.0 * 15e-6;
+        assert!((h.cost_of(&u) - want).abs() < 1e-12);
+        // Unknown cache prices: no discount assumed (never under-counted).
+        h.price_cache_read = None;
+        assert!(h.cost_of(&u) > want);
+        let huge = crate::provider::Usage {
+            input_tokens: u64::MAX,
+            output_tokens: u64::MAX,
+            cache_read_tokens: u64::MAX,
+            ..Default::default()
+        };
+        assert!(h.cost_of(&huge).is_finite());
+    }
+
+    #[tokio::test]
+    async fn a_call_past_the_cost_cap_is_refused() {
+        let mut w = ChainWalker::new(vec![hop("a", vec![ok("x")])], fast()).with_budget(2.5, 2.0);
+        let e = w.call(&ChatRequest::default()).await.unwrap_err();
+        assert_eq!(e.class, FailureClass::Limit);
+        assert!(w.attempts().is_empty());
     }
 }

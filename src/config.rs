@@ -52,7 +52,13 @@ pub struct Config {
     pub pass_env: Vec<String>,
     /// Run without any isolation on an issue from someone without write access.
     pub allow_unsandboxed: bool,
+    /// `reasoning_effort` for reasoning models (gpt-5, o3, o4-mini, ...): minimal, low,
+    /// medium or high. Other models never get it. Default: the provider's own default.
+    pub reasoning_effort: Option<String>,
 }
+
+/// The values OpenAI documents for `reasoning_effort` (`none` and `xhigh` on gpt-5.1+).
+pub const REASONING_EFFORTS: [&str; 6] = ["none", "minimal", "low", "medium", "high", "xhigh"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -103,6 +109,7 @@ impl Default for Config {
             test_network: false,
             pass_env: Vec::new(),
             allow_unsandboxed: false,
+            reasoning_effort: None,
         }
     }
 }
@@ -286,6 +293,20 @@ impl Config {
         if self.max_minutes == 0 {
             return Err(fail("max_minutes", "must be at least 1".into()));
         }
+        // Beyond a week a number is a typo, and a duration that large overflows the clock
+        // arithmetic of the run's deadline and timeouts.
+        const WEEK_SECS: u64 = 7 * 24 * 3600;
+        if u64::from(self.max_minutes) * 60 > WEEK_SECS {
+            return Err(fail("max_minutes", "must be at most 10080 (a week)".into()));
+        }
+        for (key, v) in [
+            ("request_timeout_secs", self.request_timeout_secs),
+            ("test_timeout_secs", self.test_timeout_secs),
+        ] {
+            if v > WEEK_SECS {
+                return Err(fail(key, format!("must be at most {WEEK_SECS} (a week)")));
+            }
+        }
         if !PERMISSIONS.contains(&self.min_permission.as_str()) {
             return Err(fail(
                 "min_permission",
@@ -294,6 +315,14 @@ impl Config {
                     self.min_permission,
                     PERMISSIONS.join(", ")
                 ),
+            ));
+        }
+        if let Some(e) = &self.reasoning_effort
+            && !REASONING_EFFORTS.contains(&e.trim().to_ascii_lowercase().as_str())
+        {
+            return Err(fail(
+                "reasoning_effort",
+                format!("`{e}` is not one of {}", REASONING_EFFORTS.join(", ")),
             ));
         }
         for slug in &self.fallback_chain {

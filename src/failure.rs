@@ -17,8 +17,15 @@ pub enum FailureClass {
     Auth,
     /// No credit or quota left.
     Billing,
-    /// Unknown model, no tool support, overloaded, unreachable or timed out.
+    /// Unknown model, no tool support, or unreachable.
     BadModel,
+    /// The request carried a parameter the model refuses (HTTP 400 naming it: `temperature`
+    /// or `max_tokens` on a reasoning model), or a shape the endpoint cannot read.
+    BadRequest,
+    /// The provider is briefly unable to answer: 500/502/503/504, Anthropic 529
+    /// `overloaded_error`, a reset connection or a timeout. Retried with back-off; the hop
+    /// is not banned.
+    Transient,
     /// The model invented tools, sent bad arguments, edited what is not there, or claimed a
     /// fix the tests refute.
     Hallucination,
@@ -46,6 +53,8 @@ impl FailureClass {
             FailureClass::Auth => "auth",
             FailureClass::Billing => "billing",
             FailureClass::BadModel => "bad-model",
+            FailureClass::BadRequest => "bad-request",
+            FailureClass::Transient => "transient",
             FailureClass::Hallucination => "hallucination",
             FailureClass::Gate => "gate",
             FailureClass::Limit => "limit",
@@ -119,14 +128,31 @@ pub fn classify_http(status: u16, body: &str) -> FailureClass {
         || has("does not support tools")
         || has("tool use is not supported")
         || has("tools is not supported")
-        || has("overloaded")
         || status == 404
-        || status == 529
-        || status >= 500
     {
         return FailureClass::BadModel;
     }
-    // A 4xx we cannot read: the request shape or model choice is wrong for this endpoint.
+    // Before the overload check: "Our servers are currently overloaded" also comes as a
+    // 400 from gateways, but a 400 naming a parameter is about the request.
+    if crate::provider::caps::unsupported_param(status, body).is_some() {
+        return FailureClass::BadRequest;
+    }
+    if has("overloaded")
+        || has("server_error")
+        || has("service_unavailable")
+        || matches!(status, 500 | 502 | 503 | 504 | 529)
+    {
+        return FailureClass::Transient;
+    }
+    if status >= 500 {
+        // 501, 505 and the like: the endpoint cannot serve this model.
+        return FailureClass::BadModel;
+    }
+    if status == 400 || status == 422 {
+        // A 400 we cannot read further: the request shape is wrong for this endpoint.
+        return FailureClass::BadRequest;
+    }
+    // Any other 4xx: the model choice is wrong for this endpoint.
     FailureClass::BadModel
 }
 
@@ -149,10 +175,88 @@ pub fn classify_embedded_error(body: &serde_json::Value) -> Option<(FailureClass
 
 /// Classify a transport failure (no HTTP answer at all).
 pub fn classify_transport(err: &reqwest::Error) -> FailureClass {
-    let _ = err;
-    // Connection refused, DNS failure, timeout, reset mid-body: the hop is unusable now;
-    // the next hop may not be.
-    FailureClass::BadModel
+    if err.is_connect() && !err.is_timeout() {
+        // Connection refused or DNS failure: nothing listens there, and waiting will not
+        // change that within a run.
+        return FailureClass::BadModel;
+    }
+    // A reset mid-body, a closed connection, a timeout: the next try may well work.
+    FailureClass::Transient
+}
+
+/// The built-in advice for the two provider classes that name their cause: `bad-request`
+/// (the parameter the model refused, not the model) and `transient` (the provider was
+/// briefly down; the model is fine). `(headline, why, next step)`, for the advisor.
+pub(crate) fn provider_advice(
+    class: FailureClass,
+    record: &crate::run_record::RunRecord,
+) -> Option<(String, String, String)> {
+    let failing: Vec<&crate::run_record::HopAttempt> = record
+        .hops
+        .iter()
+        .chain(record.audit.iter().flat_map(|a| a.attempts.iter()))
+        .filter(|h| h.class == Some(class))
+        .collect();
+    let models: Vec<String> = failing
+        .iter()
+        .map(|h| h.model.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let model = models
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "the model".into());
+    match class {
+        FailureClass::BadRequest => {
+            let param = failing
+                .iter()
+                .filter_map(|h| {
+                    h.error
+                        .as_deref()
+                        .and_then(|e| crate::provider::caps::unsupported_param(400, e))
+                })
+                .chain(failing.iter().flat_map(|h| h.dropped_params.iter().cloned()))
+                .next()
+                .or_else(|| {
+                    record
+                        .failure
+                        .as_ref()
+                        .and_then(|f| crate::provider::caps::unsupported_param(400, &f.raw))
+                });
+            Some(match param {
+                Some(p) => (
+                    format!("{model} refused the request parameter `{p}`"),
+                    format!(
+                        "{model} answered HTTP 400: it does not accept `{p}` as OctaGit sent it. OctaGit dropped it and retried once, and the provider refused the request again. The model itself is fine."
+                    ),
+                    if p == "reasoning_effort" {
+                        "Remove `reasoning_effort` from .github/octagit.yml (or set a value this model lists), then re-run.".to_string()
+                    } else {
+                        format!(
+                            "Re-run; if {model} refuses `{p}` again, report it with run.json attached, and meanwhile put another model first in `fallback_chain`."
+                        )
+                    },
+                ),
+                None => (
+                    format!("{model} could not read the request"),
+                    format!(
+                        "{model} answered HTTP 400 without naming a parameter: the endpoint does not accept the request's shape. The model name itself was accepted."
+                    ),
+                    "Check the provider's base URL (an endpoint for another API answers like this), or put another model first in `fallback_chain`.".to_string(),
+                ),
+            })
+        }
+        FailureClass::Transient => Some((
+            format!("{model} was briefly unavailable"),
+            format!(
+                "{} answered with server errors or overload (HTTP 5xx, Anthropic 529) or timed out, on every retry with back-off. This is the provider's side: the model and your keys are fine.",
+                if models.len() > 1 { models.join(", ") } else { model.clone() }
+            ),
+            "Re-run in a few minutes, or add a model from another provider to `fallback_chain` so an outage of one provider does not stop the run.".to_string(),
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -216,8 +320,32 @@ mod tests {
             (
                 529,
                 r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
-                FailureClass::BadModel,
+                FailureClass::Transient,
             ),
+            // Anthropic's 500 during an incident (github.com/anthropics/claude-code/issues/8104).
+            (
+                500,
+                r#"{"type":"error","error":{"type":"api_error","message":"Overloaded"},"request_id":null}"#,
+                FailureClass::Transient,
+            ),
+            // OpenAI's 503 (github.com/Wei-Shaw/sub2api/issues/6631).
+            (
+                503,
+                r#"{"error":{"code":"server_is_overloaded","message":"Our servers are currently overloaded. Please try again later.","param":null,"type":"service_unavailable_error"}}"#,
+                FailureClass::Transient,
+            ),
+            // gpt-5 refusing temperature 0 (github.com/gabrii/Cursor-Azure-GPT-5/issues/33).
+            (
+                400,
+                r#"{"error":{"message":"Unsupported value: 'temperature' does not support 0 with this model. Only the default (1) value is supported.","type":"invalid_request_error","param":"temperature","code":"unsupported_value"}}"#,
+                FailureClass::BadRequest,
+            ),
+            (
+                400,
+                r#"{"error":{"message":"Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.","type":"invalid_request_error","param":"max_tokens","code":"unsupported_parameter"}}"#,
+                FailureClass::BadRequest,
+            ),
+            (501, "Not Implemented", FailureClass::BadModel),
             (
                 413,
                 r#"{"type":"error","error":{"type":"request_too_large","message":"Request exceeds the maximum allowed number of bytes."}}"#,
@@ -231,7 +359,7 @@ mod tests {
             (
                 503,
                 "<html>Service Unavailable</html>",
-                FailureClass::BadModel,
+                FailureClass::Transient,
             ),
             (403, "", FailureClass::Auth),
         ];

@@ -189,6 +189,12 @@ pub struct AuditReport {
     /// When no hop is viable: the one thing to do first.
     #[serde(default)]
     pub next_step: Option<String>,
+    /// Every model call the audit made (probes, the risk note), counted in the run's cost.
+    #[serde(default)]
+    pub attempts: Vec<HopAttempt>,
+    /// What those calls cost, in USD (part of the run's `cost_usd`).
+    #[serde(default)]
+    pub cost_usd: f64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -224,9 +230,25 @@ pub struct AuditCandidate {
     /// Annotations: window unknown, tight budget, price source, ...
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The parameters an agent turn sends this model (`temperature=0, max_tokens=4096`;
+    /// reasoning models: no temperature, `max_completion_tokens`, `reasoning_effort`).
+    #[serde(default)]
+    pub params: Option<String>,
+    /// USD per million prompt tokens read from the provider's cache, when known.
+    #[serde(default)]
+    pub cache_read_per_mtok: Option<f64>,
+    /// USD per million prompt tokens written to the cache (Anthropic), when known.
+    #[serde(default)]
+    pub cache_write_per_mtok: Option<f64>,
+    /// What the model accepts, and where that came from.
+    #[serde(default)]
+    pub caps: Option<crate::provider::Capabilities>,
+    /// The price is unknown and the run counts it at a conservative default.
+    #[serde(default)]
+    pub price_assumed: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct HopAttempt {
     /// Position in the chain (0-based).
     pub hop: usize,
@@ -241,8 +263,24 @@ pub struct HopAttempt {
     pub tokens_in: u64,
     pub tokens_out: u64,
     pub cost_usd: f64,
-    /// What the walker did next: `retry`, `next-hop`, `skip-provider`, or empty on success.
+    /// What the walker did next: `retry`, `next-hop`, `skip-provider`, `move-on` (a
+    /// transient failure: the hop stays usable later), or empty on success.
     pub action: String,
+    /// Which try on this hop this was within one call (0 = the first).
+    #[serde(default)]
+    pub retry: u32,
+    /// How long the walker waited before the next try, when it retried.
+    #[serde(default)]
+    pub wait_ms: Option<u64>,
+    /// Parameters the provider refused by name and the call was resent without.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped_params: Vec<String>,
+    /// What the call was for, when not an agent turn: `probe`, `risk-note`, `advisor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// Prompt tokens read from the provider's cache (billed at the cache price).
+    #[serde(default)]
+    pub cache_read_tokens: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

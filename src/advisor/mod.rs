@@ -53,6 +53,16 @@ pub fn deterministic(record: &RunRecord) -> Advice {
             FailureClass::Auth => auth(record, false),
             FailureClass::Billing => billing(record, false),
             FailureClass::BadModel => bad_model(record),
+            c @ (FailureClass::BadRequest | FailureClass::Transient) => {
+                match crate::failure::provider_advice(c, record) {
+                    Some((headline, why, next_step)) => Draft {
+                        headline,
+                        why,
+                        next_step,
+                    },
+                    None => bad_model(record),
+                }
+            }
             FailureClass::Hallucination => hallucination(record),
             FailureClass::Gate => gate(record),
             FailureClass::Limit => limit(record),
@@ -315,7 +325,9 @@ fn parse_duration(s: &str) -> Option<Duration> {
         };
         any = true;
     }
-    any.then(|| Duration::from_secs_f64(total))
+    // Provider text is untrusted: "try again in 1e40 hours" must not panic.
+    any.then(|| Duration::try_from_secs_f64(total).ok())
+        .flatten()
 }
 
 fn human_wait(d: Duration) -> String {
@@ -522,11 +534,12 @@ fn rate(record: &RunRecord) -> Draft {
         .filter(|h| h.class == Some(FailureClass::Rate))
         .filter_map(|h| {
             let d = reset_after(h.error.as_deref().unwrap_or("")).or_else(|| reset_after(&raw))?;
-            Some((
-                h,
-                d,
-                h.at + chrono::Duration::milliseconds(d.as_millis() as i64),
-            ))
+            // Checked: the wait comes from provider text ("try again in 1e30 hours").
+            let at = i64::try_from(d.as_millis())
+                .ok()
+                .and_then(chrono::Duration::try_milliseconds)
+                .and_then(|w| h.at.checked_add_signed(w))?;
+            Some((h, d, at))
         })
         .min_by_key(|(_, _, at)| *at);
     let mut why = format!(
@@ -549,7 +562,9 @@ fn rate(record: &RunRecord) -> Draft {
     let next_step = match reset {
         Some((hop, d, at)) if d <= Duration::from_secs(2 * 3600) => {
             // Round up to the minute: "after 12:06" must not be before the reset.
-            let at: DateTime<Utc> = at + chrono::Duration::seconds(59);
+            let at: DateTime<Utc> = at
+                .checked_add_signed(chrono::Duration::seconds(59))
+                .unwrap_or(at);
             let at = at.format("%H:%M UTC");
             why.push_str(&format!(
                 " The soonest reset is {}'s: {} after its 429 at {}, so around {at}.",
@@ -1475,6 +1490,7 @@ mod tests {
             tokens_out: 0,
             cost_usd: 0.0,
             action: "next-hop".into(),
+            ..Default::default()
         }
     }
 

@@ -208,6 +208,7 @@ mod tests {
             status: 200,
             model: "m".into(),
             stop_reason: Some(stop.into()),
+            dropped_params: Vec::new(),
             latency: std::time::Duration::ZERO,
         }
     }

@@ -87,7 +87,7 @@ pub struct AgentLoop<'a> {
     pub cancel: Arc<AtomicBool>,
 }
 
-const MAX_OUTPUT_TOKENS: u32 = 4096;
+pub(crate) const MAX_OUTPUT_TOKENS: u32 = 4096;
 /// Used when the audit could not tell a hop's window.
 const DEFAULT_WINDOW: u64 = 128_000;
 /// Keep the conversation under this share of the window.

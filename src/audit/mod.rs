@@ -11,6 +11,7 @@ pub mod risk;
 
 use std::time::{Duration, Instant};
 
+use crate::chain::{ChainWalker, Hop, RetryPolicy};
 use crate::failure::FailureClass;
 use crate::provider::{ModelClient, ProviderEnv, ProviderKind, ResolveError, parse_slug};
 use crate::run_record::{AuditCandidate, AuditReport, PriceSource};
@@ -42,11 +43,14 @@ pub struct AuditInput {
 /// A sensible default chain across providers: those without a key are reported as
 /// "no key: set X" without a network call.
 pub fn default_candidates() -> Vec<String> {
+    // Today's models (late 2026): a strong and a cheap hop per hosted provider, then the
+    // gateways. gpt-5 is a reasoning model: it is sent no temperature (see provider::caps).
     [
         "anthropic/claude-sonnet-4-5",
-        "openai/gpt-4.1",
+        "openai/gpt-5",
         "anthropic/claude-haiku-4-5",
-        "openai/gpt-4o-mini",
+        "openai/gpt-4.1",
+        "openai/gpt-5-mini",
         "openrouter/anthropic/claude-sonnet-4.5",
         "github/openai/gpt-4.1-mini",
     ]
@@ -73,6 +77,35 @@ struct Probed {
     outcome: probe::ProbeOutcome,
     info: pricing::ModelInfo,
     counted: Option<Result<u64, String>>,
+    attempts: Vec<crate::run_record::HopAttempt>,
+}
+
+/// The hop the run will use for a slug: the client with the capabilities the tables give,
+/// and the prices (a conservative default for a model no table prices).
+pub fn hop_for(client: ModelClient, info: &pricing::ModelInfo) -> Hop {
+    let client = match &info.caps {
+        Some(c) => client.with_caps(c.clone()),
+        None => client,
+    };
+    let (assumed_in, assumed_out) = pricing::ASSUMED_PRICE_PER_MTOK;
+    let known = info.source != PriceSource::Unknown;
+    let per_tok = |p: Option<f64>| p.map(|p| p / 1e6);
+    Hop {
+        client,
+        context_window: info.context_window,
+        price_in: per_tok(info.input_per_mtok).unwrap_or(if known {
+            0.0
+        } else {
+            assumed_in / 1e6
+        }),
+        price_out: per_tok(info.output_per_mtok).unwrap_or(if known {
+            0.0
+        } else {
+            assumed_out / 1e6
+        }),
+        price_cache_read: per_tok(info.cache_read_per_mtok),
+        price_cache_write: per_tok(info.cache_write_per_mtok),
+    }
 }
 
 pub async fn run_audit(input: &AuditInput) -> AuditReport {
@@ -153,10 +186,13 @@ pub async fn run_audit(input: &AuditInput) -> AuditReport {
                     outcome: probe::unresolved(&e),
                     info,
                     counted: None,
+                    attempts: Vec::new(),
                 },
                 Ok(client) => {
                     let check_tools = info.supports_tools.is_none();
-                    let outcome = probe::probe(&client, check_tools, probe_timeout).await;
+                    let hop = hop_for(client, &info);
+                    let client = hop.client.clone();
+                    let (outcome, attempts) = probe::probe(hop, check_tools, probe_timeout).await;
                     let counted = match first_prompt {
                         Some(p)
                             if outcome.reachable
@@ -173,6 +209,7 @@ pub async fn run_audit(input: &AuditInput) -> AuditReport {
                         outcome,
                         info,
                         counted,
+                        attempts,
                     }
                 }
             }
@@ -183,17 +220,20 @@ pub async fn run_audit(input: &AuditInput) -> AuditReport {
     let mut used_count_tokens = false;
     let mut clients = Vec::new();
     let mut candidates = Vec::new();
-    for p in probed {
+    let mut attempts = Vec::new();
+    for mut p in probed {
         if matches!(p.counted, Some(Ok(_))) {
             used_count_tokens = true;
         }
+        attempts.append(&mut p.attempts);
+        let info = p.info.clone();
         let overrulable = user_chain && p.outcome.answered_without_call;
         let (mut cand, client) = assemble(p, &workload);
         if overrulable {
             keep_named_without_tools(&mut cand);
         }
         if let Some(c) = client {
-            clients.push(c);
+            clients.push((c, info));
         }
         candidates.push(cand);
     }
@@ -217,6 +257,8 @@ pub async fn run_audit(input: &AuditInput) -> AuditReport {
         pricing_note: (!pricing_notes.is_empty())
             .then(|| crate::secret::redact(&pricing_notes.join("; "))),
         next_step: None,
+        attempts,
+        cost_usd: 0.0,
     };
     if report.chain.is_empty() {
         report.next_step = Some(overall_next_step(&report.candidates));
@@ -232,12 +274,18 @@ pub async fn run_audit(input: &AuditInput) -> AuditReport {
             let cb = b.est_run_cost_usd.unwrap_or(f64::INFINITY);
             ca.partial_cmp(&cb).unwrap_or(std::cmp::Ordering::Equal)
         })
-        .and_then(|c| clients.iter().find(|m| m.slug() == c.slug));
+        .and_then(|c| clients.iter().find(|(m, _)| m.slug() == c.slug));
     let facts = risk::facts(&report, &workload);
     let written = match author {
-        Some(client) => risk::ask_model(client, &facts, RISK_NOTE_TIMEOUT)
-            .await
-            .map(|t| (t, client.slug().to_string())),
+        Some((client, info)) => {
+            // Through a walker like every call: recorded, priced, counted.
+            let mut walker =
+                ChainWalker::new(vec![hop_for(client.clone(), info)], RetryPolicy::probe())
+                    .with_purpose("risk-note");
+            let text = risk::ask_model(&mut walker, &facts, RISK_NOTE_TIMEOUT).await;
+            report.attempts.extend(walker.attempts().iter().cloned());
+            text.map(|t| (t, client.slug().to_string()))
+        }
         None => None,
     };
     match written {
@@ -247,7 +295,8 @@ pub async fn run_audit(input: &AuditInput) -> AuditReport {
         }
         None => report.risk_note = crate::secret::redact(&risk::deterministic(&report, &workload)),
     }
-    report.duration_ms = started.elapsed().as_millis() as u64;
+    report.cost_usd = report.attempts.iter().map(|a| a.cost_usd).sum();
+    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     report
 }
 
@@ -267,6 +316,7 @@ fn assemble(p: Probed, w: &Workload) -> (AuditCandidate, Option<ModelClient>) {
         outcome,
         info,
         counted,
+        attempts: _,
     } = p;
     let mut notes = Vec::new();
     let prompt_tokens = match &counted {
@@ -282,11 +332,19 @@ fn assemble(p: Probed, w: &Workload) -> (AuditCandidate, Option<ModelClient>) {
         }
         None => w.prompt_tokens,
     };
+    let price_assumed = info.source == PriceSource::Unknown;
     match info.source {
         PriceSource::BuiltIn => notes.push("price from the built-in table".into()),
-        PriceSource::Unknown => notes.push("price unknown".into()),
+        PriceSource::Unknown => {
+            let (i, o) = pricing::ASSUMED_PRICE_PER_MTOK;
+            notes.push(format!(
+                "price unknown: counted at ${i}/${o} per million tokens in/out as a spend bound"
+            ));
+        }
         _ => {}
     }
+    let caps = client.as_ref().map(|c| c.caps.clone());
+    let params = client.as_ref().map(|c| c.describe_params());
     if info.context_window.is_none() {
         notes.push("window unknown".into());
     }
@@ -330,6 +388,11 @@ fn assemble(p: Probed, w: &Workload) -> (AuditCandidate, Option<ModelClient>) {
         prompt_tokens: Some(prompt_tokens),
         headroom_turns: None,
         notes,
+        params,
+        cache_read_per_mtok: info.cache_read_per_mtok,
+        cache_write_per_mtok: info.cache_write_per_mtok,
+        caps,
+        price_assumed,
     };
     cand.est_run_cost_usd = w.run_cost(&cand);
     cand.headroom_turns = w.headroom_turns(&cand);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::provider::{ModelSpec, ProviderKind};
+use crate::provider::{Capabilities, CapsSource, ModelSpec, ProviderKind};
 use crate::run_record::PriceSource;
 use crate::secret::Secret;
 
@@ -70,9 +70,14 @@ impl PricingOptions {
 pub struct ModelInfo {
     pub input_per_mtok: Option<f64>,
     pub output_per_mtok: Option<f64>,
+    /// Prompt tokens read from the cache, and written to it (Anthropic).
+    pub cache_read_per_mtok: Option<f64>,
+    pub cache_write_per_mtok: Option<f64>,
     /// Input window in tokens.
     pub context_window: Option<u64>,
     pub supports_tools: Option<bool>,
+    /// What the model accepts, when a table knows the model.
+    pub caps: Option<Capabilities>,
     pub source: PriceSource,
 }
 
@@ -81,19 +86,34 @@ impl ModelInfo {
         ModelInfo {
             input_per_mtok: None,
             output_per_mtok: None,
+            cache_read_per_mtok: None,
+            cache_write_per_mtok: None,
             context_window: None,
             supports_tools: None,
+            caps: None,
             source: PriceSource::Unknown,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A spend bound for a model no table prices: the dearest list price of the built-in
+/// table (USD per million tokens in, out), so an unknown model can never run up more than
+/// `max_cost_usd` unnoticed.
+pub const ASSUMED_PRICE_PER_MTOK: (f64, f64) = (15.0, 75.0);
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 struct Entry {
     input_per_tok: Option<f64>,
     output_per_tok: Option<f64>,
+    cache_read_per_tok: Option<f64>,
+    cache_write_per_tok: Option<f64>,
     window: Option<u64>,
+    max_output: Option<u64>,
     tools: Option<bool>,
+    reasoning: Option<bool>,
+    caching: Option<bool>,
+    /// LiteLLM `mode: "responses"`: served only by the Responses API.
+    responses_only: bool,
 }
 
 /// A loaded price table and where it came from.
@@ -105,51 +125,289 @@ pub struct Catalogue {
     pub note: Option<String>,
 }
 
-/// Published list prices and input windows of the default chain's models, for when the
-/// catalogue cannot be read. (USD per million tokens in, out; input window; tool calling.)
+/// One row of the built-in table.
+struct BuiltIn {
+    key: &'static str,
+    /// USD per million tokens: input, output, cache read, cache write.
+    prices: (f64, f64, f64, f64),
+    window: u64,
+    max_output: u64,
+    reasoning: bool,
+    caching: bool,
+    responses_only: bool,
+}
+
+const fn row(
+    key: &'static str,
+    prices: (f64, f64, f64, f64),
+    window: u64,
+    max_output: u64,
+    reasoning: bool,
+    caching: bool,
+) -> BuiltIn {
+    BuiltIn {
+        key,
+        prices,
+        window,
+        max_output,
+        reasoning,
+        caching,
+        responses_only: false,
+    }
+}
+
+const fn responses_row(key: &'static str, prices: (f64, f64, f64, f64), window: u64) -> BuiltIn {
+    BuiltIn {
+        key,
+        prices,
+        window,
+        max_output: 128_000,
+        reasoning: true,
+        caching: true,
+        responses_only: true,
+    }
+}
+
+/// Published list prices, input windows and output limits of current models, for when the
+/// catalogue cannot be read (as LiteLLM's catalogue lists them in late 2026: USD per
+/// million tokens in, out, cache read, cache write). Every model here calls tools. OpenAI
+/// caches prompts automatically (no write price); Anthropic bills a write at 1.25x input.
 /// GitHub Models' entries carry its per-request cap (see `GITHUB_MODELS_INPUT_CAP`).
-const BUILT_IN: &[(&str, f64, f64, u64, bool)] = &[
-    ("claude-sonnet-4-5", 3.0, 15.0, 200_000, true),
-    ("claude-haiku-4-5", 1.0, 5.0, 200_000, true),
-    ("claude-opus-4-1", 15.0, 75.0, 200_000, true),
-    ("claude-sonnet-4-0", 3.0, 15.0, 200_000, true),
-    ("claude-3-5-haiku-latest", 0.8, 4.0, 200_000, true),
-    ("gpt-4.1", 2.0, 8.0, 1_047_576, true),
-    ("gpt-4.1-mini", 0.4, 1.6, 1_047_576, true),
-    ("gpt-4.1-nano", 0.1, 0.4, 1_047_576, true),
-    ("gpt-4o", 2.5, 10.0, 128_000, true),
-    ("gpt-4o-mini", 0.15, 0.6, 128_000, true),
-    ("gpt-5", 1.25, 10.0, 272_000, true),
-    ("gpt-5-mini", 0.25, 2.0, 272_000, true),
-    ("o4-mini", 1.1, 4.4, 200_000, true),
-    (
-        "openrouter/anthropic/claude-sonnet-4.5",
-        3.0,
-        15.0,
+const BUILT_IN: &[BuiltIn] = &[
+    row(
+        "claude-opus-4-5",
+        (5.0, 25.0, 0.5, 6.25),
         200_000,
+        64_000,
+        false,
         true,
     ),
-    ("openrouter/openai/gpt-4.1-mini", 0.4, 1.6, 1_047_576, true),
-    ("github/openai/gpt-4.1", 2.0, 8.0, 8_000, true),
-    ("github/openai/gpt-4.1-mini", 0.4, 1.6, 8_000, true),
-    ("github/openai/gpt-4o-mini", 0.15, 0.6, 8_000, true),
+    row(
+        "claude-opus-4-1",
+        (15.0, 75.0, 1.5, 18.75),
+        200_000,
+        32_000,
+        false,
+        true,
+    ),
+    row(
+        "claude-sonnet-4-5",
+        (3.0, 15.0, 0.3, 3.75),
+        200_000,
+        64_000,
+        false,
+        true,
+    ),
+    row(
+        "claude-sonnet-4-0",
+        (3.0, 15.0, 0.3, 3.75),
+        200_000,
+        64_000,
+        false,
+        true,
+    ),
+    row(
+        "claude-haiku-4-5",
+        (1.0, 5.0, 0.1, 1.25),
+        200_000,
+        64_000,
+        false,
+        true,
+    ),
+    row(
+        "claude-3-5-haiku-latest",
+        (0.8, 4.0, 0.08, 1.0),
+        200_000,
+        8_192,
+        false,
+        true,
+    ),
+    row(
+        "gpt-5.2",
+        (1.75, 14.0, 0.175, 0.0),
+        272_000,
+        128_000,
+        true,
+        true,
+    ),
+    row(
+        "gpt-5.1",
+        (1.25, 10.0, 0.125, 0.0),
+        272_000,
+        128_000,
+        true,
+        true,
+    ),
+    row(
+        "gpt-5",
+        (1.25, 10.0, 0.125, 0.0),
+        272_000,
+        128_000,
+        true,
+        true,
+    ),
+    row(
+        "gpt-5-mini",
+        (0.25, 2.0, 0.025, 0.0),
+        272_000,
+        128_000,
+        true,
+        true,
+    ),
+    row(
+        "gpt-5-nano",
+        (0.05, 0.4, 0.005, 0.0),
+        272_000,
+        128_000,
+        true,
+        true,
+    ),
+    responses_row("gpt-5-codex", (1.25, 10.0, 0.125, 0.0), 272_000),
+    responses_row("gpt-5.1-codex", (1.25, 10.0, 0.125, 0.0), 272_000),
+    row(
+        "gpt-4.1",
+        (2.0, 8.0, 0.5, 0.0),
+        1_047_576,
+        32_768,
+        false,
+        true,
+    ),
+    row(
+        "gpt-4.1-mini",
+        (0.4, 1.6, 0.1, 0.0),
+        1_047_576,
+        32_768,
+        false,
+        true,
+    ),
+    row(
+        "gpt-4.1-nano",
+        (0.1, 0.4, 0.025, 0.0),
+        1_047_576,
+        32_768,
+        false,
+        true,
+    ),
+    row(
+        "gpt-4o",
+        (2.5, 10.0, 1.25, 0.0),
+        128_000,
+        16_384,
+        false,
+        true,
+    ),
+    row(
+        "gpt-4o-mini",
+        (0.15, 0.6, 0.075, 0.0),
+        128_000,
+        16_384,
+        false,
+        true,
+    ),
+    row("o3", (2.0, 8.0, 0.5, 0.0), 200_000, 100_000, true, true),
+    row(
+        "o4-mini",
+        (1.1, 4.4, 0.275, 0.0),
+        200_000,
+        100_000,
+        true,
+        true,
+    ),
+    row(
+        "openrouter/anthropic/claude-sonnet-4.5",
+        (3.0, 15.0, 0.3, 3.75),
+        200_000,
+        64_000,
+        false,
+        false,
+    ),
+    row(
+        "openrouter/openai/gpt-4.1-mini",
+        (0.4, 1.6, 0.1, 0.0),
+        1_047_576,
+        32_768,
+        false,
+        false,
+    ),
+    row(
+        "github/openai/gpt-4.1",
+        (2.0, 8.0, 0.0, 0.0),
+        8_000,
+        32_768,
+        false,
+        false,
+    ),
+    row(
+        "github/openai/gpt-4.1-mini",
+        (0.4, 1.6, 0.0, 0.0),
+        8_000,
+        32_768,
+        false,
+        false,
+    ),
+    row(
+        "github/openai/gpt-4o-mini",
+        (0.15, 0.6, 0.0, 0.0),
+        8_000,
+        16_384,
+        false,
+        false,
+    ),
 ];
+
+fn positive(v: f64) -> Option<f64> {
+    (v > 0.0).then_some(v / 1e6)
+}
+
+fn built_in_entry(b: &BuiltIn) -> Entry {
+    let (i, o, r, w) = b.prices;
+    Entry {
+        input_per_tok: Some(i / 1e6),
+        output_per_tok: Some(o / 1e6),
+        cache_read_per_tok: positive(r),
+        cache_write_per_tok: positive(w),
+        window: Some(b.window),
+        max_output: Some(b.max_output),
+        tools: Some(true),
+        reasoning: Some(b.reasoning),
+        caching: Some(b.caching),
+        responses_only: b.responses_only,
+    }
+}
+
+/// The capabilities the built-in table gives `spec`, if it lists the model.
+pub fn built_in_caps(spec: &ModelSpec) -> Option<Capabilities> {
+    let table = Catalogue::built_in(None);
+    let e = table.entry(spec)?;
+    Some(caps_of(spec, e, CapsSource::BuiltIn))
+}
+
+/// Capabilities from a table entry, the name rules filling what the entry leaves open.
+fn caps_of(spec: &ModelSpec, e: &Entry, source: CapsSource) -> Capabilities {
+    let by_name = Capabilities::from_name(spec);
+    let reasoning = e.reasoning.unwrap_or(by_name.reasoning);
+    Capabilities {
+        // Claude thinks only when asked with Anthropic's own `thinking` block, which
+        // OctaGit does not send; elsewhere a reasoning model gets the reasoning budget and
+        // `reasoning_effort`. The temperature rule stays the name rule: Gemini reasons and
+        // takes a temperature, the OpenAI reasoning families do not.
+        reasoning: reasoning && spec.provider != ProviderKind::Anthropic,
+        temperature: by_name.temperature,
+        max_output_tokens: e.max_output.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        prompt_caching: spec.provider == ProviderKind::Anthropic
+            && e.caching.unwrap_or(by_name.prompt_caching),
+        tools: e.tools,
+        responses_only: spec.provider == ProviderKind::OpenAi
+            && (e.responses_only || by_name.responses_only),
+        source,
+    }
+}
 
 impl Catalogue {
     pub fn built_in(note: Option<String>) -> Catalogue {
         let entries = BUILT_IN
             .iter()
-            .map(|(k, i, o, w, t)| {
-                (
-                    k.to_string(),
-                    Entry {
-                        input_per_tok: Some(i / 1e6),
-                        output_per_tok: Some(o / 1e6),
-                        window: Some(*w),
-                        tools: Some(*t),
-                    },
-                )
-            })
+            .map(|b| (b.key.to_string(), built_in_entry(b)))
             .collect();
         Catalogue {
             entries,
@@ -184,13 +442,20 @@ impl Catalogue {
             .filter(|(k, _)| k.as_str() != "sample_spec")
             .filter_map(|(k, m)| {
                 let m = m.as_object()?;
+                let flag = |k: &str| m.get(k).and_then(|b| b.as_bool());
                 Some((
                     k.clone(),
                     Entry {
                         input_per_tok: m.get("input_cost_per_token").and_then(num),
                         output_per_tok: m.get("output_cost_per_token").and_then(num),
-                        window: m.get("max_input_tokens").and_then(num).map(|n| n as u64),
-                        tools: m.get("supports_function_calling").and_then(|b| b.as_bool()),
+                        cache_read_per_tok: m.get("cache_read_input_token_cost").and_then(num),
+                        cache_write_per_tok: m.get("cache_creation_input_token_cost").and_then(num),
+                        window: m.get("max_input_tokens").and_then(count),
+                        max_output: m.get("max_output_tokens").and_then(count),
+                        tools: flag("supports_function_calling"),
+                        reasoning: flag("supports_reasoning"),
+                        caching: flag("supports_prompt_caching"),
+                        responses_only: m.get("mode").and_then(|v| v.as_str()) == Some("responses"),
                     },
                 ))
             })
@@ -226,16 +491,33 @@ impl Catalogue {
                     .map(|p| p.iter().any(|x| x.as_str() == Some("tools")));
                 let window = m
                     .get("context_length")
-                    .and_then(num)
-                    .or_else(|| m.pointer("/top_provider/context_length").and_then(num))
-                    .map(|n| n as u64);
+                    .and_then(count)
+                    .or_else(|| m.pointer("/top_provider/context_length").and_then(count));
+                let params = m.get("supported_parameters").and_then(|p| p.as_array());
+                let reasoning = params.map(|p| {
+                    p.iter().any(|x| {
+                        x.as_str() == Some("reasoning") || x.as_str() == Some("include_reasoning")
+                    })
+                });
                 Some((
                     format!("openrouter/{id}"),
                     Entry {
                         input_per_tok: pricing.and_then(|p| p.get("prompt")).and_then(num),
                         output_per_tok: pricing.and_then(|p| p.get("completion")).and_then(num),
+                        cache_read_per_tok: pricing
+                            .and_then(|p| p.get("input_cache_read"))
+                            .and_then(num),
+                        cache_write_per_tok: pricing
+                            .and_then(|p| p.get("input_cache_write"))
+                            .and_then(num),
                         window,
+                        max_output: m
+                            .pointer("/top_provider/max_completion_tokens")
+                            .and_then(count),
                         tools,
+                        reasoning,
+                        caching: None,
+                        responses_only: false,
                     },
                 ))
             })
@@ -273,12 +555,20 @@ impl Catalogue {
     }
 }
 
+/// A price from untrusted JSON: finite and not negative, or nothing.
 fn num(v: &serde_json::Value) -> Option<f64> {
-    match v {
+    let n = match v {
         serde_json::Value::Number(n) => n.as_f64(),
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
-    }
+    }?;
+    (n.is_finite() && n >= 0.0).then_some(n)
+}
+
+/// A token count from untrusted JSON: a whole number that fits, or nothing.
+fn count(v: &serde_json::Value) -> Option<u64> {
+    let n = num(v)?;
+    (n <= crate::provider::TOKEN_CEILING as f64).then_some(n as u64)
 }
 
 /// Prices for one slug, from the first table that knows it. Local models cost nothing
@@ -291,8 +581,19 @@ pub fn lookup(spec: &ModelSpec, tables: &[&Catalogue]) -> ModelInfo {
         Some((e, source)) => ModelInfo {
             input_per_mtok: e.input_per_tok.map(|p| p * 1e6),
             output_per_mtok: e.output_per_tok.map(|p| p * 1e6),
+            cache_read_per_mtok: e.cache_read_per_tok.map(|p| p * 1e6),
+            cache_write_per_mtok: e.cache_write_per_tok.map(|p| p * 1e6),
             context_window: e.window,
             supports_tools: e.tools,
+            caps: Some(caps_of(
+                spec,
+                &e,
+                if source == PriceSource::BuiltIn {
+                    CapsSource::BuiltIn
+                } else {
+                    CapsSource::Catalogue
+                },
+            )),
             source,
         },
         None => ModelInfo::unknown(),
@@ -300,6 +601,8 @@ pub fn lookup(spec: &ModelSpec, tables: &[&Catalogue]) -> ModelInfo {
     if spec.provider.is_local() || spec.provider == ProviderKind::Scripted {
         info.input_per_mtok = Some(0.0);
         info.output_per_mtok = Some(0.0);
+        info.cache_read_per_mtok = Some(0.0);
+        info.cache_write_per_mtok = Some(0.0);
         info.source = PriceSource::Local;
     }
     if spec.provider == ProviderKind::Scripted {

@@ -4,11 +4,13 @@
 
 use std::time::{Duration, Instant};
 
+use crate::chain::{ChainWalker, Hop, RetryPolicy};
 use crate::failure::FailureClass;
 use crate::provider::{
     ChatRequest, Message, ModelClient, ProviderError, ProviderKind, RateLimits, ResolveError,
     ToolSpec,
 };
+use crate::run_record::HopAttempt;
 
 /// A rate-limited hop whose budget comes back within this long is still usable: the chain
 /// walker waits for short resets.
@@ -120,19 +122,75 @@ fn calls_probe_tool(resp: &crate::provider::ChatResponse) -> bool {
     })
 }
 
-/// Probe one hop. `check_tools` adds the tiny tool to the request.
-pub async fn probe(client: &ModelClient, check_tools: bool, timeout: Duration) -> ProbeOutcome {
+// ProviderError is large (its RateLimits snapshot); one per probe, boxing buys nothing.
+#[allow(clippy::result_large_err)]
+/// Probe `hop` through a one-hop chain walker, so the probe is an attempt like any other
+/// call: recorded, priced, and retried once on a transient blip. Returns the outcome and
+/// the attempts.
+pub async fn probe(
+    hop: Hop,
+    check_tools: bool,
+    timeout: Duration,
+) -> (ProbeOutcome, Vec<HopAttempt>) {
+    let client = hop.client.clone();
+    let mut walker = ChainWalker::new(vec![hop], RetryPolicy::probe()).with_purpose("probe");
     let started = Instant::now();
     let req = probe_request(check_tools);
-    let result = tokio::time::timeout(timeout, client.chat(&req)).await;
-    let probe_ms = Some(started.elapsed().as_millis() as u64);
+    let result = tokio::time::timeout(timeout, walker.call(&req))
+        .await
+        .map(|r| {
+            r.map(|a| a.response).map_err(|e| {
+                e.last_error.map(|b| *b).unwrap_or_else(|| ProviderError {
+                    class: e.class,
+                    status: None,
+                    message: e.last,
+                    raw: String::new(),
+                    rate_limits: RateLimits::default(),
+                    latency: started.elapsed(),
+                    param: None,
+                })
+            })
+        });
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let probe_ms = Some(elapsed_ms);
+    let mut attempts = walker.attempts().to_vec();
+    if result.is_err() && attempts.is_empty() {
+        // Timed out before any answer: still an attempt, and it counts.
+        attempts.push(HopAttempt {
+            model: client.slug().to_string(),
+            provider: client.provider().to_string(),
+            at: chrono::Utc::now(),
+            class: Some(FailureClass::Transient),
+            error: Some(format!("no answer within {} s", timeout.as_secs())),
+            latency_ms: elapsed_ms,
+            action: "move-on".into(),
+            purpose: Some("probe".into()),
+            ..Default::default()
+        });
+    }
+    (
+        outcome(&client, check_tools, result, probe_ms, timeout),
+        attempts,
+    )
+}
+
+fn outcome(
+    client: &ModelClient,
+    check_tools: bool,
+    result: Result<
+        Result<crate::provider::ChatResponse, ProviderError>,
+        tokio::time::error::Elapsed,
+    >,
+    probe_ms: Option<u64>,
+    timeout: Duration,
+) -> ProbeOutcome {
     match result {
         Err(_) => ProbeOutcome {
             reachable: false,
-            class: Some(FailureClass::BadModel),
+            class: Some(FailureClass::Transient),
             reason: Some(format!("no answer within {} s", timeout.as_secs())),
             next_step: Some(next_step(
-                FailureClass::BadModel,
+                FailureClass::Transient,
                 client.provider(),
                 "timeout",
             )),
@@ -224,6 +282,26 @@ fn from_error(
             answered_without_call: false,
         };
     }
+    if err.class == FailureClass::Transient {
+        // The provider is there but briefly overloaded (5xx, 529) or slow: the model is
+        // kept, and the chain walker retries it with back-off during the run.
+        return ProbeOutcome {
+            reachable: true,
+            class: Some(FailureClass::Transient),
+            reason: Some(crate::secret::redact(&format!(
+                "{status}transient on the probe ({message}); kept, the run retries with back-off"
+            ))),
+            next_step: Some(next_step(
+                FailureClass::Transient,
+                client.provider(),
+                &message,
+            )),
+            limits,
+            probe_ms,
+            supports_tools: None,
+            answered_without_call: false,
+        };
+    }
     let transport = err.status.is_none();
     let reason = if transport && client.provider().is_local() {
         format!("nothing answers at {}", client.base_url)
@@ -273,6 +351,15 @@ pub fn next_step(class: FailureClass, provider: ProviderKind, detail: &str) -> S
         }
         FailureClass::Rate => "wait for the limit to reset, or put another hop first".into(),
         FailureClass::Context => "choose a model with a larger window".into(),
+        FailureClass::BadRequest => match crate::provider::caps::unsupported_param(400, detail) {
+            Some(p) => format!(
+                "the model refuses `{p}`: OctaGit drops it and retries; if it persists, report it"
+            ),
+            None => format!("{provider} could not read the request: check its base URL"),
+        },
+        FailureClass::Transient => {
+            format!("{provider} is briefly overloaded: the run retries with back-off")
+        }
         _ if provider == ProviderKind::Ollama
             && (detail == "unreachable" || detail == "timeout") =>
         {
@@ -325,6 +412,7 @@ mod tests {
             raw: msg.into(),
             rate_limits: RateLimits::default(),
             latency: Duration::ZERO,
+            param: None,
         }
     }
 

@@ -129,6 +129,7 @@ mod tests {
             prompt_tokens: Some(10_000),
             headroom_turns: None,
             notes: vec![],
+            ..Default::default()
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::provider::{ChatRequest, Message, ModelClient};
+use crate::provider::{ChatRequest, Message};
 use crate::run_record::{AuditCandidate, AuditReport};
 
 use super::rank::Workload;
@@ -179,8 +179,13 @@ pub fn validate(text: &str) -> Option<String> {
     Some(t)
 }
 
-/// Ask `client` for the note; `None` on any failure or an invalid answer.
-pub async fn ask_model(client: &ModelClient, facts: &str, timeout: Duration) -> Option<String> {
+/// Ask the walker's hop for the note; `None` on any failure or an invalid answer. The
+/// call is an attempt of `walker` (recorded and priced by it).
+pub async fn ask_model(
+    walker: &mut crate::chain::ChainWalker,
+    facts: &str,
+    timeout: Duration,
+) -> Option<String> {
     let req = ChatRequest {
         system: SYSTEM.into(),
         messages: vec![Message::user(crate::secret::redact(facts))],
@@ -188,11 +193,11 @@ pub async fn ask_model(client: &ModelClient, facts: &str, timeout: Duration) -> 
         max_tokens: 160,
         temperature: Some(0.2),
     };
-    let resp = tokio::time::timeout(timeout, client.chat(&req))
+    let answer = tokio::time::timeout(timeout, walker.call(&req))
         .await
         .ok()?
         .ok()?;
-    validate(&resp.text)
+    validate(&answer.response.text)
 }
 
 #[cfg(test)]
@@ -228,6 +233,7 @@ mod tests {
             prompt_tokens: Some(10_000),
             headroom_turns: None,
             notes: vec![],
+            ..Default::default()
         }
     }
 

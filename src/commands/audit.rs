@@ -71,6 +71,7 @@ pub(crate) async fn audit_report(
     crate::secret::register_env_secrets();
     let mut env = ProviderEnv::from_process(cfg.providers.clone());
     env.request_timeout = Some(Duration::from_secs(cfg.request_timeout_secs));
+    env.reasoning_effort = cfg.reasoning_effort.clone();
 
     let first_prompt = first_prompt(repo, issue, cfg.test_command.as_deref());
     let input = AuditInput {
@@ -216,6 +217,9 @@ pub fn render_table(r: &AuditReport) -> String {
                 .unwrap_or_default();
             out.push_str(&format!("     {:width$}  {reason}{step}\n", ""));
         }
+        if let Some(p) = &c.params {
+            out.push_str(&format!("     {:width$}  sends: {p}\n", ""));
+        }
     }
     out.push('\n');
     if r.chain.is_empty() {
@@ -225,6 +229,13 @@ pub fn render_table(r: &AuditReport) -> String {
     }
     if let Some(n) = &r.pricing_note {
         out.push_str(&format!("Prices: {n}\n"));
+    }
+    if !r.attempts.is_empty() {
+        out.push_str(&format!(
+            "Audit calls: {} (probes and the risk note), ${:.4}\n",
+            r.attempts.len(),
+            r.cost_usd
+        ));
     }
     out.push_str(&format!("Risk ({}): {}\n", r.risk_note_author, r.risk_note));
     if let Some(step) = &r.next_step {
@@ -263,6 +274,7 @@ mod tests {
                 prompt_tokens: Some(12_800),
                 headroom_turns: None,
                 notes: vec![],
+                ..Default::default()
             }],
             next_step: Some("set OPENAI_API_KEY".into()),
             risk_note: "No model.".into(),

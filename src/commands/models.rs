@@ -37,9 +37,26 @@ struct ProviderRow {
     why_not: Option<String>,
 }
 
+/// One model of the chain and what an agent turn sends it.
+#[derive(Debug, Serialize)]
+struct ModelParams {
+    slug: String,
+    wire: Option<Wire>,
+    /// `temperature=0, max_tokens=4096`; reasoning models: `no temperature,
+    /// max_completion_tokens=..., reasoning_effort=...`.
+    params: Option<String>,
+    reasoning: Option<bool>,
+    /// Where the capabilities come from: built-in table or the model's name (the audit
+    /// refines them from the LiteLLM catalogue).
+    capabilities_from: Option<crate::provider::CapsSource>,
+    error: Option<String>,
+}
+
 #[derive(Debug, Serialize)]
 struct ModelsReport {
     providers: Vec<ProviderRow>,
+    /// The configured chain (or the default candidates), with the parameters each gets.
+    chain: Vec<ModelParams>,
     /// Slugs of the local hops the chain would append.
     local_hops: Vec<String>,
     usable_providers: Vec<&'static str>,
@@ -52,12 +69,16 @@ pub async fn run(args: &ModelsArgs) -> anyhow::Result<i32> {
     // A broken config file must not hide the answer to "what can I use": report it and
     // carry on without its overrides.
     let cwd = std::env::current_dir()?;
-    let (overrides, config_error) = match Config::load_file(&cwd) {
-        Ok((cfg, _)) => (cfg.providers, None),
-        Err(e) => (BTreeMap::new(), Some(crate::secret::redact(&e.to_string()))),
+    let (cfg, config_error) = match Config::load_file(&cwd) {
+        Ok((cfg, _)) => (cfg, None),
+        Err(e) => (
+            Config::default(),
+            Some(crate::secret::redact(&e.to_string())),
+        ),
     };
-    let env = ProviderEnv::from_process(overrides);
-    let report = build(&env, config_error).await;
+    let env = ProviderEnv::from_process(cfg.providers.clone());
+    let mut report = build(&env, config_error).await;
+    report.chain = chain_params(&cfg);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -93,7 +114,40 @@ async fn build(env: &ProviderEnv, config_error: Option<String>) -> ModelsReport 
         probe_ms,
         config_error,
         providers,
+        chain: Vec::new(),
     }
+}
+
+/// The parameters each model of the chain will be sent.
+fn chain_params(cfg: &Config) -> Vec<ModelParams> {
+    let slugs = if cfg.fallback_chain.is_empty() {
+        crate::audit::default_candidates()
+    } else {
+        cfg.fallback_chain.clone()
+    };
+    slugs
+        .into_iter()
+        .map(|slug| {
+            match crate::provider::caps::params_for(&slug, cfg.reasoning_effort.as_deref()) {
+                Ok((wire, params, caps)) => ModelParams {
+                    slug,
+                    wire: Some(wire),
+                    params: Some(params),
+                    reasoning: Some(caps.reasoning),
+                    capabilities_from: Some(caps.source),
+                    error: None,
+                },
+                Err(e) => ModelParams {
+                    slug,
+                    wire: None,
+                    params: None,
+                    reasoning: None,
+                    capabilities_from: None,
+                    error: Some(e.to_string()),
+                },
+            }
+        })
+        .collect()
 }
 
 fn hosted_row(p: ProviderKind, env: &ProviderEnv) -> ProviderRow {
@@ -219,6 +273,22 @@ fn render_text(r: &ModelsReport) -> String {
         }
         if let Some(why) = &row.why_not {
             out.push_str(&format!("  why not     {why}\n"));
+        }
+    }
+    if !r.chain.is_empty() {
+        out.push_str("\nModels of the chain and the parameters an agent turn sends them\n\n");
+        for m in &r.chain {
+            match (&m.params, &m.error) {
+                (Some(p), _) => {
+                    let wire = match m.wire {
+                        Some(Wire::Responses) => " (Responses API)",
+                        _ => "",
+                    };
+                    out.push_str(&format!("{}{wire}\n  sends       {p}\n", m.slug));
+                }
+                (None, Some(e)) => out.push_str(&format!("{}\n  error       {e}\n", m.slug)),
+                _ => {}
+            }
         }
     }
     out.push_str(&format!("\nLocal probe took {} ms.\n", r.probe_ms));

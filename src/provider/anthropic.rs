@@ -95,24 +95,69 @@ fn tools(req: &ChatRequest) -> Vec<Value> {
         .collect()
 }
 
-/// The JSON body of `POST /v1/messages`.
-pub fn request_body(model: &str, req: &ChatRequest) -> Value {
+/// The prompt-cache breakpoint Anthropic documents for prompt caching (5-minute TTL).
+fn ephemeral() -> Value {
+    json!({"type": "ephemeral"})
+}
+
+/// Mark the first user message (the issue and the repo map, identical on every turn of a
+/// run) as a cache breakpoint: turn it into blocks and tag the last one.
+fn cache_first_user(messages: &mut [Value]) {
+    let Some(first) = messages.first_mut() else {
+        return;
+    };
+    if first["role"] != "user" {
+        return;
+    }
+    let content = first["content"].take();
+    let mut blocks = match content {
+        Value::String(text) => vec![json!({"type": "text", "text": text})],
+        Value::Array(blocks) => blocks,
+        other => vec![other],
+    };
+    if let Some(Value::Object(last)) = blocks.last_mut() {
+        last.insert("cache_control".into(), ephemeral());
+    }
+    first["content"] = Value::Array(blocks);
+}
+
+/// The JSON body of `POST /v1/messages`, with the parameters of `plan`. With prompt
+/// caching, the system prompt, the tools and the first message carry `cache_control`
+/// (three of the four breakpoints Anthropic allows): every later turn reads them from
+/// the cache at a tenth of the input price.
+pub fn request_body(model: &str, req: &ChatRequest, plan: &super::Plan) -> Value {
     let mut body = Map::new();
     body.insert("model".into(), model.into());
-    let max = if req.max_tokens == 0 {
-        DEFAULT_MAX_TOKENS
-    } else {
-        req.max_tokens
-    };
+    let max = plan
+        .max_tokens
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_MAX_TOKENS);
     body.insert("max_tokens".into(), max.into());
     if !req.system.is_empty() {
-        body.insert("system".into(), req.system.clone().into());
+        if plan.cache_control {
+            body.insert(
+                "system".into(),
+                json!([{"type": "text", "text": req.system, "cache_control": ephemeral()}]),
+            );
+        } else {
+            body.insert("system".into(), req.system.clone().into());
+        }
     }
-    body.insert("messages".into(), messages(req).into());
+    let mut msgs = messages(req);
+    if plan.cache_control {
+        cache_first_user(&mut msgs);
+    }
+    body.insert("messages".into(), msgs.into());
     if !req.tools.is_empty() {
-        body.insert("tools".into(), tools(req).into());
+        let mut tools = tools(req);
+        if plan.cache_control
+            && let Some(Value::Object(last)) = tools.last_mut()
+        {
+            last.insert("cache_control".into(), ephemeral());
+        }
+        body.insert("tools".into(), tools.into());
     }
-    if let Some(t) = req.temperature {
+    if let Some(t) = plan.temperature {
         body.insert(
             "temperature".into(),
             json!((f64::from(t) * 1000.0).round() / 1000.0),
@@ -123,7 +168,14 @@ pub fn request_body(model: &str, req: &ChatRequest) -> Value {
 
 /// The JSON body of `POST /v1/messages/count_tokens`: the request without `max_tokens`.
 pub fn count_tokens_body(model: &str, req: &ChatRequest) -> Value {
-    let mut body = request_body(model, req);
+    let plan = super::Plan {
+        temperature: None,
+        max_tokens_key: "max_tokens",
+        max_tokens: None,
+        reasoning_effort: None,
+        cache_control: false,
+    };
+    let mut body = request_body(model, req, &plan);
     if let Some(o) = body.as_object_mut() {
         o.remove("max_tokens");
         o.remove("temperature");
@@ -162,22 +214,23 @@ pub(crate) fn parse_message(json: &Value) -> Result<super::types::ParsedAnswer, 
         }
     }
     let usage = json.get("usage");
-    let count = |k: &str| {
-        usage
-            .and_then(|u| u.get(k))
-            .and_then(Value::as_u64)
-            .unwrap_or(0)
-    };
+    let count = |k: &str| super::types::token_count(usage.and_then(|u| u.get(k)));
+    let (fresh, written, read) = (
+        count("input_tokens"),
+        count("cache_creation_input_tokens"),
+        count("cache_read_input_tokens"),
+    );
     Ok(super::types::ParsedAnswer {
         text,
         tool_calls,
         usage: Usage {
             // Cached prompt tokens are still prompt tokens: the audit's context-fit and
-            // cost maths need the whole input.
-            input_tokens: count("input_tokens")
-                + count("cache_creation_input_tokens")
-                + count("cache_read_input_tokens"),
+            // cost maths need the whole input. (Each is clamped, so the sum cannot overflow.)
+            input_tokens: fresh + written + read,
             output_tokens: count("output_tokens"),
+            cache_read_tokens: read,
+            cache_write_tokens: written,
+            reasoning_tokens: 0,
         },
         model: json
             .get("model")
@@ -202,9 +255,13 @@ fn post(client: &ModelClient, url: &str, body: &Value) -> reqwest::RequestBuilde
     rb
 }
 
-pub async fn chat(client: &ModelClient, req: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+pub async fn chat(
+    client: &ModelClient,
+    req: &ChatRequest,
+    plan: &super::Plan,
+) -> Result<ChatResponse, ProviderError> {
     let url = url(&client.base_url, "messages");
-    let body = request_body(&client.spec.model, req);
+    let body = request_body(&client.spec.model, req, plan);
     let answer = super::send(post(client, &url, &body), client.timeout, &url).await?;
     let json = read_json(&answer)?;
     let parsed = parse_message(&json).map_err(|what| super::malformed(&answer, &what))?;
@@ -217,6 +274,7 @@ pub async fn chat(client: &ModelClient, req: &ChatRequest) -> Result<ChatRespons
         model: parsed.model.unwrap_or_else(|| client.spec.model.clone()),
         stop_reason: parsed.stop_reason,
         latency: answer.latency,
+        dropped_params: Vec::new(),
     })
 }
 
@@ -296,7 +354,14 @@ mod tests {
             max_tokens: 0,
             temperature: None,
         };
-        let body = request_body("claude-x", &req);
+        let plain = crate::provider::Plan {
+            temperature: None,
+            max_tokens_key: "max_tokens",
+            max_tokens: None,
+            reasoning_effort: None,
+            cache_control: false,
+        };
+        let body = request_body("claude-x", &req, &plain);
         assert_eq!(body["system"], "sys");
         assert_eq!(body["max_tokens"], DEFAULT_MAX_TOKENS);
         let msgs = body["messages"].as_array().unwrap();
@@ -313,6 +378,24 @@ mod tests {
         assert!(
             count_tokens_body("claude-x", &req)
                 .get("max_tokens")
+                .is_none()
+        );
+        // With prompt caching: system, last tool and the first message are breakpoints.
+        let cached = crate::provider::Plan {
+            cache_control: true,
+            ..plain
+        };
+        let body = request_body("claude-x", &req, &cached);
+        assert_eq!(body["system"][0]["cache_control"]["type"], "ephemeral");
+        assert_eq!(body["tools"][0]["cache_control"]["type"], "ephemeral");
+        assert_eq!(body["messages"][0]["content"][0]["text"], "go");
+        assert_eq!(
+            body["messages"][0]["content"][0]["cache_control"]["type"],
+            "ephemeral"
+        );
+        assert!(
+            body["messages"][2]["content"][0]
+                .get("cache_control")
                 .is_none()
         );
     }
@@ -336,7 +419,9 @@ mod tests {
             p.usage,
             Usage {
                 input_tokens: 100,
-                output_tokens: 7
+                output_tokens: 7,
+                cache_read_tokens: 90,
+                ..Default::default()
             }
         );
         assert_eq!(p.stop_reason.as_deref(), Some("tool_use"));

@@ -5,9 +5,11 @@
 //! walker, audit, agent loop, advisor) speaks only the types in [`types`].
 
 pub mod anthropic;
+pub mod caps;
 pub mod local;
 pub mod openai;
 pub mod ratelimit;
+pub mod responses;
 pub mod scripted;
 pub mod slug;
 pub mod types;
@@ -16,6 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use caps::{Capabilities, CapsSource, Learned, Plan};
 pub use slug::{ModelSpec, ProviderKind, SlugError, Wire, parse_slug};
 pub use types::*;
 
@@ -29,6 +32,10 @@ pub struct ProviderEnv {
     pub vars: BTreeMap<String, String>,
     pub overrides: BTreeMap<String, ProviderOverride>,
     pub request_timeout: Option<Duration>,
+    /// `reasoning_effort` from the config: sent to reasoning models only.
+    pub reasoning_effort: Option<String>,
+    /// Parameters the run's providers refused, shared by every client resolved from here.
+    pub learned: Learned,
 }
 
 impl ProviderEnv {
@@ -36,7 +43,7 @@ impl ProviderEnv {
         ProviderEnv {
             vars: std::env::vars().collect(),
             overrides,
-            request_timeout: None,
+            ..Default::default()
         }
     }
 
@@ -110,6 +117,10 @@ pub struct ModelClient {
     http: reqwest::Client,
     pub timeout: Duration,
     script: Option<Arc<scripted::Script>>,
+    /// What the model accepts (see `caps`); the audit refines it from the catalogue.
+    pub caps: Capabilities,
+    reasoning_effort: Option<String>,
+    learned: Learned,
 }
 
 impl std::fmt::Debug for ModelClient {
@@ -128,7 +139,11 @@ impl ModelClient {
     /// error here so the audit can say which secret to add.
     pub fn resolve(slug: &str, env: &ProviderEnv) -> Result<ModelClient, ResolveError> {
         let spec = parse_slug(slug)?;
-        let timeout = env.request_timeout.unwrap_or(DEFAULT_TIMEOUT);
+        // Bounded: a timeout from untrusted config must not overflow clock arithmetic.
+        let timeout = env
+            .request_timeout
+            .unwrap_or(DEFAULT_TIMEOUT)
+            .min(Duration::from_secs(7 * 24 * 3600));
         let key = env.key_for(spec.provider).map(|(_, k)| k);
         if spec.provider.needs_key() && key.is_none() {
             let envs = match env
@@ -152,6 +167,8 @@ impl ModelClient {
         } else {
             None
         };
+        let caps = crate::audit::pricing::built_in_caps(&spec)
+            .unwrap_or_else(|| Capabilities::from_name(&spec));
         Ok(ModelClient {
             base_url: env.base_url_for(spec.provider),
             spec,
@@ -159,7 +176,47 @@ impl ModelClient {
             http: http_client(),
             timeout,
             script,
+            caps,
+            reasoning_effort: env.reasoning_effort.clone(),
+            learned: env.learned.clone(),
         })
+    }
+
+    /// The same client with capabilities from a better source (the catalogue).
+    pub fn with_caps(mut self, caps: Capabilities) -> ModelClient {
+        self.caps = caps;
+        self
+    }
+
+    /// The wire this model is spoken to over (the Responses API for Responses-only models).
+    pub fn wire(&self) -> Wire {
+        self.caps.wire(self.spec.provider)
+    }
+
+    fn learned_key(&self) -> String {
+        format!("{}|{}", self.base_url, self.spec.slug)
+    }
+
+    /// The parameters `req` will be sent with.
+    pub fn plan(&self, req: &ChatRequest) -> Plan {
+        self.caps.plan(
+            self.spec.provider,
+            &self.spec.model,
+            req.temperature,
+            req.max_tokens,
+            self.reasoning_effort.as_deref(),
+            &self.learned.refused(&self.learned_key()),
+        )
+    }
+
+    /// The parameters a typical agent turn sends (`octagit models`, the audit table).
+    pub fn describe_params(&self) -> String {
+        let turn = ChatRequest {
+            max_tokens: crate::agent::run_loop::MAX_OUTPUT_TOKENS,
+            temperature: Some(0.0),
+            ..Default::default()
+        };
+        self.plan(&turn).describe()
     }
 
     /// A client that replays `script` in-process (demo and tests).
@@ -175,6 +232,13 @@ impl ModelClient {
             http: http_client(),
             timeout: DEFAULT_TIMEOUT,
             script: Some(script.into()),
+            caps: Capabilities {
+                temperature: true,
+                tools: Some(true),
+                ..Default::default()
+            },
+            reasoning_effort: None,
+            learned: Learned::default(),
         }
     }
 
@@ -195,23 +259,52 @@ impl ModelClient {
     }
 
     /// One model call. Errors are classified and redacted.
+    ///
+    /// A 400 that names a parameter the model does not take (`temperature` on gpt-5,
+    /// `max_tokens` on o3, ...) is retried once without it, and the parameter is
+    /// remembered for the run; a second refusal is `bad-request`, naming the parameter.
     pub async fn chat(&self, req: &ChatRequest) -> Result<ChatResponse, ProviderError> {
-        match self.spec.provider.wire() {
-            Wire::Scripted => match &self.script {
-                Some(s) => s.next(req).await,
-                None => Err(scripted::missing()),
-            },
-            Wire::Anthropic => anthropic::chat(self, req).await,
-            Wire::OpenAi => openai::chat(self, req).await,
+        let mut dropped: Vec<String> = Vec::new();
+        loop {
+            let plan = self.plan(req);
+            let result = match self.wire() {
+                Wire::Scripted => match &self.script {
+                    Some(s) => s.next(req).await,
+                    None => Err(scripted::missing()),
+                },
+                Wire::Anthropic => anthropic::chat(self, req, &plan).await,
+                Wire::OpenAi => openai::chat(self, req, &plan).await,
+                Wire::Responses => responses::chat(self, req, &plan).await,
+            };
+            match result {
+                Ok(mut resp) => {
+                    resp.dropped_params = dropped;
+                    return Ok(resp);
+                }
+                Err(mut err) => {
+                    let Some(param) = err.param.clone() else {
+                        return Err(err);
+                    };
+                    // At most one retry per parameter, and a bounded number in all.
+                    let new = self.learned.refuse(&self.learned_key(), &param);
+                    if new && dropped.len() < 3 {
+                        tracing::info!(model = %self.spec.slug, %param, "parameter refused; retrying without it");
+                        dropped.push(param);
+                        continue;
+                    }
+                    err.class = crate::failure::FailureClass::BadRequest;
+                    return Err(err);
+                }
+            }
         }
     }
 
     /// The provider's exact input-token count for `req`, where the wire has one
     /// (Anthropic's `count_tokens`); `Ok(None)` elsewhere.
     pub async fn count_tokens(&self, req: &ChatRequest) -> Result<Option<u64>, ProviderError> {
-        match self.spec.provider.wire() {
+        match self.wire() {
             Wire::Anthropic => anthropic::count_tokens(self, req).await.map(Some),
-            Wire::OpenAi | Wire::Scripted => Ok(None),
+            Wire::OpenAi | Wire::Responses | Wire::Scripted => Ok(None),
         }
     }
 }
@@ -261,7 +354,7 @@ pub(crate) async fn send(
     };
     // The outer timeout is a backstop: reqwest's own covers connect..body end, but a
     // body that trickles forever must not outlive the hop either.
-    match tokio::time::timeout(timeout + Duration::from_millis(50), exchange).await {
+    match tokio::time::timeout(timeout.saturating_add(Duration::from_millis(50)), exchange).await {
         Ok(Ok((status, rate_limits, body))) => Ok(WireAnswer {
             status,
             body,
@@ -282,7 +375,9 @@ fn timed_out(timeout: Duration, latency: Duration) -> ProviderError {
         format!("{secs:.1}")
     };
     ProviderError {
-        class: crate::failure::FailureClass::BadModel,
+        // A timeout is transient: the walker retries it with a back-off, then moves on
+        // without banning the hop.
+        class: crate::failure::FailureClass::Transient,
         status: None,
         message: format!(
             "the model timed out after {shown} s without a complete answer; if it is just slow, raise `request_timeout_secs` in .github/octagit.yml"
@@ -290,6 +385,7 @@ fn timed_out(timeout: Duration, latency: Duration) -> ProviderError {
         raw: format!("timeout after {} ms", timeout.as_millis()),
         rate_limits: RateLimits::default(),
         latency,
+        param: None,
     }
 }
 
@@ -317,6 +413,7 @@ fn transport_error(err: &reqwest::Error, url: &str, latency: Duration) -> Provid
         raw: truncate(&chain, RAW_LIMIT),
         rate_limits: RateLimits::default(),
         latency,
+        param: None,
     }
 }
 
@@ -329,6 +426,7 @@ pub(crate) fn http_error(answer: &WireAnswer) -> ProviderError {
             format!("HTTP {}: {}", answer.status, answer.body)
         }
     });
+    let param = caps::unsupported_param(answer.status, &answer.body);
     ProviderError {
         class: crate::failure::classify_http(answer.status, &answer.body),
         status: Some(answer.status),
@@ -336,6 +434,7 @@ pub(crate) fn http_error(answer: &WireAnswer) -> ProviderError {
         raw: crate::secret::redact(&truncate(&answer.body, RAW_LIMIT)),
         rate_limits: answer.rate_limits.clone(),
         latency: answer.latency,
+        param,
     }
 }
 
@@ -352,6 +451,7 @@ pub(crate) fn embedded_error(
         raw: crate::secret::redact(&truncate(&answer.body, RAW_LIMIT)),
         rate_limits: answer.rate_limits.clone(),
         latency: answer.latency,
+        param: None,
     })
 }
 
@@ -367,6 +467,7 @@ pub(crate) fn malformed(answer: &WireAnswer, what: &str) -> ProviderError {
         raw: crate::secret::redact(&truncate(&answer.body, RAW_LIMIT)),
         rate_limits: answer.rate_limits.clone(),
         latency: answer.latency,
+        param: None,
     }
 }
 

@@ -19,8 +19,15 @@ pub fn chat_url(base_url: &str) -> String {
     format!("{}/chat/completions", base_url.trim_end_matches('/'))
 }
 
-/// The JSON body for `req` addressed to `model` at `provider`.
-pub fn request_body(provider: ProviderKind, model: &str, req: &ChatRequest) -> Value {
+/// The JSON body for `req` addressed to `model` at `provider`, with the parameters of
+/// `plan` (what this model accepts: see `caps`).
+pub fn request_body(
+    provider: ProviderKind,
+    model: &str,
+    req: &ChatRequest,
+    plan: &super::Plan,
+) -> Value {
+    let _ = provider;
     let mut messages = Vec::with_capacity(req.messages.len() + 1);
     if !req.system.is_empty() {
         messages.push(json!({"role": "system", "content": req.system}));
@@ -79,17 +86,13 @@ pub fn request_body(provider: ProviderKind, model: &str, req: &ChatRequest) -> V
             .collect();
         body.insert("tools".into(), tools.into());
     }
-    if req.max_tokens > 0 {
-        // OpenAI deprecated `max_tokens` for `max_completion_tokens` (o-series and gpt-5
-        // reject the old name); compatible servers mostly know only `max_tokens`.
-        let key = if provider == ProviderKind::OpenAi {
-            "max_completion_tokens"
-        } else {
-            "max_tokens"
-        };
-        body.insert(key.into(), req.max_tokens.into());
+    if let Some(n) = plan.max_tokens {
+        body.insert(plan.max_tokens_key.into(), n.into());
     }
-    if let Some(t) = req.temperature {
+    if let Some(e) = &plan.reasoning_effort {
+        body.insert("reasoning_effort".into(), e.clone().into());
+    }
+    if let Some(t) = plan.temperature {
         // f32 → f64 without the binary noise (0.2 stays 0.2 on the wire).
         body.insert(
             "temperature".into(),
@@ -149,18 +152,19 @@ pub(crate) fn parse_completion(json: &Value) -> Result<super::types::ParsedAnswe
         }
     }
     let usage = json.get("usage");
-    let count = |k: &str| {
-        usage
-            .and_then(|u| u.get(k))
-            .and_then(Value::as_u64)
-            .unwrap_or(0)
-    };
+    let count = |k: &str| super::types::token_count(usage.and_then(|u| u.pointer(k)));
+    // `prompt_tokens` includes the cached ones; reasoning tokens are inside
+    // `completion_tokens` (both billed as output).
+    let input_tokens = count("/prompt_tokens");
     Ok(super::types::ParsedAnswer {
         text,
         tool_calls,
         usage: Usage {
-            input_tokens: count("prompt_tokens"),
-            output_tokens: count("completion_tokens"),
+            input_tokens,
+            output_tokens: count("/completion_tokens"),
+            cache_read_tokens: count("/prompt_tokens_details/cached_tokens").min(input_tokens),
+            cache_write_tokens: 0,
+            reasoning_tokens: count("/completion_tokens_details/reasoning_tokens"),
         },
         model: json
             .get("model")
@@ -174,7 +178,7 @@ pub(crate) fn parse_completion(json: &Value) -> Result<super::types::ParsedAnswe
 }
 
 /// Headers every request to `provider` carries besides the JSON content type.
-fn with_headers(
+pub(crate) fn with_headers(
     mut rb: reqwest::RequestBuilder,
     provider: ProviderKind,
     key: Option<&Secret>,
@@ -194,9 +198,13 @@ fn with_headers(
     }
 }
 
-pub async fn chat(client: &ModelClient, req: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+pub async fn chat(
+    client: &ModelClient,
+    req: &ChatRequest,
+    plan: &super::Plan,
+) -> Result<ChatResponse, ProviderError> {
     let url = chat_url(&client.base_url);
-    let body = request_body(client.provider(), &client.spec.model, req);
+    let body = request_body(client.provider(), &client.spec.model, req, plan);
     let rb = with_headers(client.http().post(&url), client.provider(), client.key()).json(&body);
     let answer = super::send(rb, client.timeout, &url).await?;
     finish(client, answer)
@@ -228,6 +236,7 @@ fn finish(client: &ModelClient, answer: WireAnswer) -> Result<ChatResponse, Prov
         model: parsed.model.unwrap_or_else(|| client.spec.model.clone()),
         stop_reason: parsed.stop_reason,
         latency: answer.latency,
+        dropped_params: Vec::new(),
     })
 }
 
@@ -292,9 +301,27 @@ mod tests {
         }
     }
 
+    fn plan_for(slug: &str, req: &ChatRequest) -> crate::provider::Plan {
+        let spec = crate::provider::parse_slug(slug).unwrap();
+        crate::provider::Capabilities::from_name(&spec).plan(
+            spec.provider,
+            &spec.model,
+            req.temperature,
+            req.max_tokens,
+            None,
+            &Default::default(),
+        )
+    }
+
     #[test]
     fn request_shape() {
-        let body = request_body(ProviderKind::OpenAi, "gpt-4o", &sample());
+        let req = sample();
+        let body = request_body(
+            ProviderKind::OpenAi,
+            "gpt-4o",
+            &req,
+            &plan_for("openai/gpt-4o", &req),
+        );
         assert_eq!(body["model"], "gpt-4o");
         assert_eq!(
             body["messages"][0],
@@ -316,9 +343,41 @@ mod tests {
         );
         assert_eq!(body["max_completion_tokens"], 1024);
         assert_eq!(body["temperature"], json!(0.2));
-        let local = request_body(ProviderKind::Ollama, "llama3.1:8b", &sample());
+        let local = request_body(
+            ProviderKind::Ollama,
+            "llama3.1:8b",
+            &req,
+            &plan_for("ollama/llama3.1:8b", &req),
+        );
         assert_eq!(local["max_tokens"], 1024);
         assert!(local.get("max_completion_tokens").is_none());
+        // A reasoning model: no temperature, room for its reasoning.
+        let r = request_body(
+            ProviderKind::OpenAi,
+            "gpt-5",
+            &req,
+            &plan_for("openai/gpt-5", &req),
+        );
+        assert!(r.get("temperature").is_none());
+        assert!(r.get("max_tokens").is_none());
+        assert!(r["max_completion_tokens"].as_u64().unwrap() > 1024);
+    }
+
+    #[test]
+    fn usage_with_cached_and_reasoning_tokens_and_absurd_numbers() {
+        let json = json!({"choices":[{"message":{"content":"hi"}}],
+            "usage":{"prompt_tokens": 1000, "completion_tokens": 300,
+                "prompt_tokens_details":{"cached_tokens": 800},
+                "completion_tokens_details":{"reasoning_tokens": 256}}});
+        let u = parse_completion(&json).unwrap().usage;
+        assert_eq!(
+            (u.input_tokens, u.cache_read_tokens, u.reasoning_tokens),
+            (1000, 800, 256)
+        );
+        let json = json!({"choices":[{"message":{"content":"hi"}}],
+            "usage":{"prompt_tokens": u64::MAX, "completion_tokens": u64::MAX}});
+        let u = parse_completion(&json).unwrap().usage;
+        assert_eq!(u.input_tokens, crate::provider::TOKEN_CEILING);
     }
 
     #[test]

@@ -86,10 +86,12 @@ impl Script {
                 raw: String::new(),
                 rate_limits: RateLimits::default(),
                 latency: started.elapsed(),
+                param: None,
             });
         };
         match turn {
             ScriptTurn::Error { status, body } => Err(ProviderError {
+                param: super::caps::unsupported_param(*status, body),
                 class: classify_http(*status, body),
                 status: Some(*status),
                 message: body.chars().take(300).collect(),
@@ -120,12 +122,14 @@ impl Script {
                     usage: Usage {
                         input_tokens,
                         output_tokens: (text.len() as u64 / 4).max(1),
+                        ..Default::default()
                     },
                     rate_limits: RateLimits::default(),
                     status: 200,
                     model: "scripted".into(),
                     stop_reason: Some("end_turn".into()),
                     latency: started.elapsed().max(Duration::from_micros(1)),
+                    dropped_params: Vec::new(),
                 })
             }
         }
@@ -140,5 +144,6 @@ pub(crate) fn missing() -> ProviderError {
         raw: String::new(),
         rate_limits: RateLimits::default(),
         latency: Duration::ZERO,
+        param: None,
     }
 }

@@ -19,6 +19,15 @@ pub enum ProviderKind {
     Gpt4All,
     Vllm,
     Tgi,
+    /// Google Gemini through its OpenAI-compatible endpoint (`gemini/` in LiteLLM).
+    Gemini,
+    DeepSeek,
+    Groq,
+    Mistral,
+    Xai,
+    TogetherAi,
+    FireworksAi,
+    Cerebras,
     /// Replays a recorded transcript in-process: the demo and agent-loop tests.
     Scripted,
 }
@@ -28,11 +37,14 @@ pub enum ProviderKind {
 pub enum Wire {
     Anthropic,
     OpenAi,
+    /// OpenAI's Responses API (`POST /v1/responses`): models served only there
+    /// (`gpt-5-codex`, the `-pro` models). Chosen per model, see `caps::Capabilities`.
+    Responses,
     Scripted,
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 12] = [
+    pub const ALL: [ProviderKind; 20] = [
         ProviderKind::Anthropic,
         ProviderKind::OpenAi,
         ProviderKind::OpenRouter,
@@ -45,6 +57,14 @@ impl ProviderKind {
         ProviderKind::Gpt4All,
         ProviderKind::Vllm,
         ProviderKind::Tgi,
+        ProviderKind::Gemini,
+        ProviderKind::DeepSeek,
+        ProviderKind::Groq,
+        ProviderKind::Mistral,
+        ProviderKind::Xai,
+        ProviderKind::TogetherAi,
+        ProviderKind::FireworksAi,
+        ProviderKind::Cerebras,
     ];
 
     /// The config-file / slug prefix name.
@@ -62,6 +82,14 @@ impl ProviderKind {
             ProviderKind::Gpt4All => "gpt4all",
             ProviderKind::Vllm => "vllm",
             ProviderKind::Tgi => "tgi",
+            ProviderKind::Gemini => "gemini",
+            ProviderKind::DeepSeek => "deepseek",
+            ProviderKind::Groq => "groq",
+            ProviderKind::Mistral => "mistral",
+            ProviderKind::Xai => "xai",
+            ProviderKind::TogetherAi => "together_ai",
+            ProviderKind::FireworksAi => "fireworks_ai",
+            ProviderKind::Cerebras => "cerebras",
             ProviderKind::Scripted => "scripted",
         }
     }
@@ -103,6 +131,15 @@ impl ProviderKind {
             ProviderKind::Gpt4All => "http://127.0.0.1:4891/v1",
             ProviderKind::Vllm => "http://127.0.0.1:8000/v1",
             ProviderKind::Tgi => "http://127.0.0.1:5000/v1",
+            // The OpenAI-compatible endpoints, as LiteLLM's provider docs give them.
+            ProviderKind::Gemini => "https://generativelanguage.googleapis.com/v1beta/openai",
+            ProviderKind::DeepSeek => "https://api.deepseek.com/v1",
+            ProviderKind::Groq => "https://api.groq.com/openai/v1",
+            ProviderKind::Mistral => "https://api.mistral.ai/v1",
+            ProviderKind::Xai => "https://api.x.ai/v1",
+            ProviderKind::TogetherAi => "https://api.together.xyz/v1",
+            ProviderKind::FireworksAi => "https://api.fireworks.ai/inference/v1",
+            ProviderKind::Cerebras => "https://api.cerebras.ai/v1",
             ProviderKind::Scripted => "scripted:",
         }
     }
@@ -115,6 +152,15 @@ impl ProviderKind {
             ProviderKind::OpenRouter => &["OPENROUTER_API_KEY"],
             ProviderKind::HuggingFace => &["HF_TOKEN", "HUGGINGFACE_API_KEY"],
             ProviderKind::GitHub => &["GITHUB_API_KEY", "GITHUB_TOKEN"],
+            // LiteLLM's names first, then the vendors' own SDK names.
+            ProviderKind::Gemini => &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+            ProviderKind::DeepSeek => &["DEEPSEEK_API_KEY"],
+            ProviderKind::Groq => &["GROQ_API_KEY"],
+            ProviderKind::Mistral => &["MISTRAL_API_KEY"],
+            ProviderKind::Xai => &["XAI_API_KEY"],
+            ProviderKind::TogetherAi => &["TOGETHERAI_API_KEY", "TOGETHER_API_KEY"],
+            ProviderKind::FireworksAi => &["FIREWORKS_AI_API_KEY", "FIREWORKS_API_KEY"],
+            ProviderKind::Cerebras => &["CEREBRAS_API_KEY"],
             _ => &[],
         }
     }
@@ -155,7 +201,7 @@ pub enum SlugError {
     #[error("empty model slug: give one like `anthropic/claude-sonnet-4-5` or `openai/gpt-4o`")]
     Empty,
     #[error(
-        "unknown provider `{prefix}` in model slug `{slug}`: use one of anthropic/, openai/, openrouter/, huggingface/, github/, ollama/, ollama_chat/, lm_studio/, llamacpp/, jan/, gpt4all/, vllm/, tgi/"
+        "unknown provider `{prefix}` in model slug `{slug}`: use one of anthropic/, openai/, openrouter/, huggingface/, github/, gemini/, deepseek/, groq/, mistral/, xai/, together_ai/, fireworks_ai/, cerebras/, ollama/, ollama_chat/, lm_studio/, llamacpp/, jan/, gpt4all/, vllm/, tgi/"
     )]
     UnknownProvider { slug: String, prefix: String },
     #[error(
@@ -208,6 +254,14 @@ pub fn parse_slug(slug: &str) -> Result<ModelSpec, SlugError> {
         "gpt4all" => ProviderKind::Gpt4All,
         "vllm" | "hosted_vllm" => ProviderKind::Vllm,
         "tgi" | "text-generation-webui" | "oobabooga" => ProviderKind::Tgi,
+        "gemini" => ProviderKind::Gemini,
+        "deepseek" => ProviderKind::DeepSeek,
+        "groq" => ProviderKind::Groq,
+        "mistral" => ProviderKind::Mistral,
+        "xai" => ProviderKind::Xai,
+        "together_ai" | "together" => ProviderKind::TogetherAi,
+        "fireworks_ai" | "fireworks" => ProviderKind::FireworksAi,
+        "cerebras" => ProviderKind::Cerebras,
         "scripted" => ProviderKind::Scripted,
         _ => {
             return Err(SlugError::UnknownProvider {
@@ -265,6 +319,42 @@ mod tests {
             ("gpt4all/m", ProviderKind::Gpt4All, "m"),
             ("vllm/m", ProviderKind::Vllm, "m"),
             ("tgi/m", ProviderKind::Tgi, "m"),
+            (
+                "gemini/gemini-2.5-pro",
+                ProviderKind::Gemini,
+                "gemini-2.5-pro",
+            ),
+            (
+                "deepseek/deepseek-chat",
+                ProviderKind::DeepSeek,
+                "deepseek-chat",
+            ),
+            (
+                "groq/llama-3.3-70b-versatile",
+                ProviderKind::Groq,
+                "llama-3.3-70b-versatile",
+            ),
+            (
+                "mistral/mistral-large-latest",
+                ProviderKind::Mistral,
+                "mistral-large-latest",
+            ),
+            ("xai/grok-4", ProviderKind::Xai, "grok-4"),
+            (
+                "together_ai/Qwen/Qwen3-Coder",
+                ProviderKind::TogetherAi,
+                "Qwen/Qwen3-Coder",
+            ),
+            (
+                "fireworks_ai/accounts/fireworks/models/kimi-k2",
+                ProviderKind::FireworksAi,
+                "accounts/fireworks/models/kimi-k2",
+            ),
+            (
+                "cerebras/qwen-3-coder",
+                ProviderKind::Cerebras,
+                "qwen-3-coder",
+            ),
         ];
         for (slug, provider, model) in cases {
             let spec = parse_slug(slug).unwrap();

@@ -84,8 +84,30 @@ pub struct ChatRequest {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
+    /// Every prompt token, cached or not.
     pub input_tokens: u64,
+    /// Every output token, reasoning included (that is what is billed).
     pub output_tokens: u64,
+    /// Of `input_tokens`, read from the provider's prompt cache (billed at the cache price).
+    #[serde(default)]
+    pub cache_read_tokens: u64,
+    /// Of `input_tokens`, written to Anthropic's prompt cache (billed at 1.25x input).
+    #[serde(default)]
+    pub cache_write_tokens: u64,
+    /// Of `output_tokens`, hidden reasoning.
+    #[serde(default)]
+    pub reasoning_tokens: u64,
+}
+
+/// No real answer has more tokens than this; a body that says otherwise is clamped so
+/// that sums over a run cannot overflow.
+pub const TOKEN_CEILING: u64 = 1 << 40;
+
+/// A token count read from untrusted JSON: clamped to [`TOKEN_CEILING`].
+pub fn token_count(v: Option<&serde_json::Value>) -> u64 {
+    v.and_then(serde_json::Value::as_u64)
+        .unwrap_or(0)
+        .min(TOKEN_CEILING)
 }
 
 /// A snapshot of the provider's rate-limit headers on one answer.
@@ -122,6 +144,9 @@ pub struct ChatResponse {
     pub model: String,
     pub stop_reason: Option<String>,
     pub latency: Duration,
+    /// Parameters the provider refused by name (HTTP 400) and this call was retried
+    /// without; remembered for the rest of the run.
+    pub dropped_params: Vec<String>,
 }
 
 /// A provider call that failed. Every field is already redacted.
@@ -137,6 +162,8 @@ pub struct ProviderError {
     pub raw: String,
     pub rate_limits: RateLimits,
     pub latency: Duration,
+    /// The request parameter the provider refused, for `bad-request`.
+    pub param: Option<String>,
 }
 
 impl ProviderError {

@@ -36,6 +36,7 @@ fn env(overrides: &[(&str, String)]) -> ProviderEnv {
         vars,
         overrides,
         request_timeout: Some(Duration::from_secs(20)),
+        ..Default::default()
     }
 }
 

@@ -364,8 +364,10 @@ fn config_survives_deep_nesting() {
 // ---------------------------------------------------------------------------------------
 // Failure classifier
 
-const MODEL_CLASSES: [FailureClass; 6] = [
+const MODEL_CLASSES: [FailureClass; 8] = [
     FailureClass::Rate,
+    FailureClass::BadRequest,
+    FailureClass::Transient,
     FailureClass::Context,
     FailureClass::Auth,
     FailureClass::Billing,

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
 use crate::support::mock_llm::{Endpoint, MockLlm, Reply, anthropic_count_tokens};
+use crate::support::repo::TempRepo;
 
 const OPENAI_KEY: &str = "sk-test-openai-0123456789abcdefghijklmn";
 const ANTHROPIC_KEY: &str = "sk-ant-test-0123456789abcdefghijklmn";
@@ -222,17 +223,25 @@ async fn anthropic_tool_call_round_trip() {
     let b1 = &sent[0].json;
     assert_eq!(b1["model"], "claude-sonnet-4-5");
     assert_eq!(b1["max_tokens"], 2048);
-    assert_eq!(b1["system"], "You fix issues in this repository.");
+    // Prompt caching (Anthropic's documented `cache_control` breakpoints): the system
+    // prompt, the last tool and the first message, identical on every turn, are cached.
+    assert_eq!(
+        b1["system"],
+        json!([{"type": "text", "text": "You fix issues in this repository.", "cache_control": {"type": "ephemeral"}}])
+    );
     assert_eq!(
         b1["messages"],
-        json!([{"role": "user", "content": "Issue #7: parse() panics on empty input"}])
+        json!([{"role": "user", "content": [
+            {"type": "text", "text": "Issue #7: parse() panics on empty input", "cache_control": {"type": "ephemeral"}}
+        ]}])
     );
     assert_eq!(
         b1["tools"],
         json!([{
             "name": "read_file",
             "description": "Read a file of the repository",
-            "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}
+            "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]},
+            "cache_control": {"type": "ephemeral"}
         }])
     );
     let m2 = &sent[1].json["messages"];
@@ -364,9 +373,16 @@ async fn openai_error_bodies_map_to_classes() {
         case(
             "html 502",
             ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"),
-            FailureClass::BadModel,
+            FailureClass::Transient,
             502,
             "HTTP 502",
+        ),
+        case(
+            "overloaded 503",
+            MockLlm::openai_error_overloaded_503(),
+            FailureClass::Transient,
+            503,
+            "currently overloaded",
         ),
     ];
     check_cases(&mock, &client, Endpoint::OpenAiChat, cases).await;
@@ -422,7 +438,7 @@ async fn anthropic_error_bodies_map_to_classes() {
         case(
             "overloaded",
             MockLlm::anthropic_error_overloaded(),
-            FailureClass::BadModel,
+            FailureClass::Transient,
             529,
             "Overloaded",
         ),
@@ -490,7 +506,7 @@ async fn openrouter_billing_and_error_inside_a_200() {
         "Upstream provider returned an error",
     ));
     let err = client.chat(&first_turn()).await.unwrap_err();
-    assert_eq!(err.class, FailureClass::BadModel);
+    assert_eq!(err.class, FailureClass::Transient);
 
     let sent = mock.requests(Endpoint::OpenAiChat).await;
     assert_eq!(sent[0].json["model"], "meta-llama/llama-3.1-70b-instruct");
@@ -533,7 +549,7 @@ async fn malformed_answers_are_bad_model_with_a_clear_message() {
 }
 
 #[tokio::test]
-async fn a_slow_answer_times_out_as_bad_model() {
+async fn a_slow_answer_times_out_as_transient() {
     let mock = MockLlm::start().await;
     mock.openai(MockLlm::delayed(
         Reply::text("late").openai(),
@@ -548,7 +564,7 @@ async fn a_slow_answer_times_out_as_bad_model() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(err.class, FailureClass::BadModel);
+    assert_eq!(err.class, FailureClass::Transient);
     assert_eq!(err.status, None);
     assert!(
         err.message.contains("timed out after 0.3 s"),
@@ -740,7 +756,7 @@ fn models_json_with_no_keys_and_no_servers() {
         .clone();
     let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     let providers = v["providers"].as_array().unwrap();
-    assert_eq!(providers.len(), 12);
+    assert_eq!(providers.len(), 20);
     for p in providers {
         assert_eq!(p["credential_present"], false, "{p}");
         if p["local"] == false {
@@ -823,7 +839,7 @@ fn models_reports_a_broken_config_file_and_still_answers() {
     let err = v["config_error"].as_str().unwrap();
     assert!(err.starts_with(".github/octagit.yml:2:"), "{err}");
     assert!(err.contains("model_budget"), "{err}");
-    assert_eq!(v["providers"].as_array().unwrap().len(), 12);
+    assert_eq!(v["providers"].as_array().unwrap().len(), 20);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -873,4 +889,735 @@ async fn models_uses_config_base_url_overrides() {
         "{}",
         v["local_hops"]
     );
+}
+
+// ---- Providers as they behave in 2026, through `octagit run` --------------------------
+//
+// Each mock below behaves like the real API: reasoning models refuse `temperature` and
+// `max_tokens` with OpenAI's real 400 bodies (`MockLlm::with_reasoning_rules`), Anthropic
+// answers 529 `overloaded_error`, OpenAI 503 `server_is_overloaded`, and the Responses API
+// answers `function_call` items. The audit is not skipped: probes and the risk note go
+// through the chain walker and count.
+
+struct RunResult {
+    code: i32,
+    record: octagit::run_record::RunRecord,
+    dir: std::path::PathBuf,
+    output: String,
+}
+
+/// `octagit run` on `repo` with `chain`, the given environment (keys, base URLs) and extra
+/// flags, offline for prices (the built-in table), in a clean environment.
+async fn octagit_run(
+    repo: &std::path::Path,
+    chain: &str,
+    envs: Vec<(&'static str, String)>,
+    extra: Vec<String>,
+) -> RunResult {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("run");
+    let issue = home.path().join("issue.md");
+    std::fs::write(
+        &issue,
+        "# value.txt says broken\n\nIt should say fixed; `sh check.sh` checks it.\n",
+    )
+    .unwrap();
+    let (repo, chain, dir2) = (repo.to_path_buf(), chain.to_string(), dir.clone());
+    let home_path = home.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = assert_cmd::Command::cargo_bin("octagit").unwrap();
+        cmd.args(["run", "--repo"])
+            .arg(&repo)
+            .arg("--issue-file")
+            .arg(&issue)
+            .args(["--fallback-chain", &chain])
+            .arg("--out")
+            .arg(&dir2)
+            .args(&extra)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap())
+            .env("HOME", &home_path)
+            .env("XDG_CACHE_HOME", home_path.join("cache"))
+            .env("OCTAGIT_OFFLINE", "1");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let output = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record = octagit::run_record::RunRecord::read(&dir)
+        .unwrap_or_else(|e| panic!("no run.json: {e}\n{output}"));
+    for f in ["summary.md", "report.html", "advice.md"] {
+        assert!(dir.join(f).exists(), "{f} missing\n{output}");
+    }
+    // Keep the temp dir alive for the caller by leaking it: the process is short-lived.
+    std::mem::forget(home);
+    RunResult {
+        code: out.status.code().unwrap_or(-1),
+        record,
+        dir,
+        output,
+    }
+}
+
+fn value_repo() -> TempRepo {
+    TempRepo::with_files(&[
+        ("value.txt", "broken\n"),
+        (
+            "check.sh",
+            "grep -q fixed value.txt || { echo 'FAIL: value'; exit 1; }\n",
+        ),
+    ])
+}
+
+fn edit_value() -> Reply {
+    Reply::text("")
+        .tool_call(
+            "call_e1",
+            "edit_file",
+            &json!({"path": "value.txt", "old_text": "broken", "new_text": "fixed"}).to_string(),
+        )
+        .usage(900, 40)
+}
+
+fn finish_value() -> Reply {
+    Reply::text("")
+        .tool_call(
+            "call_f1",
+            "finish",
+            &json!({"summary": "value.txt now says fixed"}).to_string(),
+        )
+        .usage(1000, 20)
+}
+
+/// The risk note a model writes in the audit (two plain sentences pass validation).
+const RISK_NOTE: &str = "The chain has one model. A provider outage would stop the run.";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gpt5_fixes_the_demo_bug_sending_only_what_it_accepts() {
+    let mock = MockLlm::start().await;
+    mock.with_reasoning_rules();
+    // The demo's scripted transcript, spoken by gpt-5 over the real chat-completions wire.
+    let turns: Vec<Value> = serde_json::from_str(include_str!("../../demo/script.json")).unwrap();
+    mock.openai(Reply::text("OK").usage(9, 1).openai()); // the audit's probe
+    mock.openai(Reply::text(RISK_NOTE).usage(300, 30).openai()); // the risk note
+    for (i, t) in turns.iter().enumerate() {
+        let mut r = Reply::text(t["text"].as_str().unwrap_or(""))
+            .usage(2000, 200)
+            .cached(1500);
+        for (j, c) in t["tool_calls"].as_array().unwrap().iter().enumerate() {
+            r = r.tool_call(
+                &format!("call_{i}_{j}"),
+                c["name"].as_str().unwrap(),
+                &c["arguments"].to_string(),
+            );
+        }
+        mock.openai(r.model("gpt-5-2025-08-07").openai());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    octagit::demo::materialize(dir.path()).unwrap();
+    // `reasoning_effort` from the config reaches the wire (reasoning models only).
+    let cfg = dir.path().join(".github/octagit.yml");
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("reasoning_effort: low\n");
+    std::fs::write(&cfg, text).unwrap();
+    crate::support::repo::git_in(dir.path(), &["commit", "-qam", "reasoning effort"]);
+
+    let r = octagit_run(
+        dir.path(),
+        "openai/gpt-5",
+        vec![
+            ("OPENAI_API_KEY", OPENAI_KEY.to_string()),
+            ("OPENAI_BASE_URL", mock.openai_base_url()),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.output);
+    assert_eq!(r.record.gate.passed, Some(true));
+    let fixed = std::fs::read_to_string(dir.path().join("calc/stats.py")).unwrap();
+    assert!(fixed.contains("ordered = sorted(values)"), "{fixed}");
+
+    // Every request carried only what gpt-5 accepts: no 400 was needed.
+    let sent = mock.requests(Endpoint::OpenAiChat).await;
+    assert!(sent.len() >= 8, "{}", sent.len());
+    for req in &sent {
+        let b = &req.json;
+        assert!(b.get("temperature").is_none(), "{b}");
+        assert!(b.get("max_tokens").is_none(), "{b}");
+        assert_eq!(b["reasoning_effort"], "low", "{b}");
+        // Room for the hidden reasoning on top of the visible answer.
+        assert!(b["max_completion_tokens"].as_u64().unwrap() > 4_096, "{b}");
+    }
+    // The audit shows the parameters, and its calls are attempts that count.
+    let audit = r.record.audit.as_ref().unwrap();
+    let cand = &audit.candidates[0];
+    let params = cand.params.as_deref().unwrap();
+    assert!(
+        params.starts_with("no temperature, max_completion_tokens="),
+        "{params}"
+    );
+    assert!(params.contains("reasoning_effort=low"), "{params}");
+    let purposes: Vec<_> = audit
+        .attempts
+        .iter()
+        .map(|a| a.purpose.as_deref())
+        .collect();
+    assert_eq!(purposes, [Some("probe"), Some("risk-note")]);
+    assert_eq!(audit.risk_note_author, "openai/gpt-5");
+    assert!(audit.cost_usd > 0.0);
+    // Built-in prices: $1.25 in, $0.125 cached, $10 out per million tokens.
+    let turns_cost: f64 = r.record.hops.iter().map(|h| h.cost_usd).sum();
+    let want_turn = (500.0 * 1.25 + 1500.0 * 0.125 + 200.0 * 10.0) / 1e6;
+    assert!(
+        (r.record.hops[0].cost_usd - want_turn).abs() < 1e-9,
+        "{:?}",
+        r.record.hops[0]
+    );
+    assert!(
+        (r.record.cost_usd - (turns_cost + audit.cost_usd)).abs() < 1e-9,
+        "{} vs {} + {}",
+        r.record.cost_usd,
+        turns_cost,
+        audit.cost_usd
+    );
+    assert_eq!(r.record.hops[0].cache_read_tokens, 1500);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_parameters_are_dropped_retried_once_and_remembered() {
+    // A model our tables do not know behind an OpenAI-compatible gateway: the first
+    // request carries `max_tokens` and `temperature: 0`, and the real 400s teach the run
+    // what the model refuses.
+    let mock = MockLlm::start().await;
+    mock.openai(MockLlm::openai_error_unsupported_max_tokens());
+    mock.openai(MockLlm::openai_error_unsupported_temperature());
+    for r in [
+        Reply::text("OK").usage(5, 1),
+        Reply::text(RISK_NOTE),
+        edit_value(),
+        finish_value(),
+    ] {
+        mock.openai(r.openai());
+    }
+    let repo = value_repo();
+    repo.write(
+        ".github/octagit.yml",
+        &format!(
+            "test_command: sh check.sh\nproviders:\n  deepseek:\n    base_url: {}\n",
+            mock.openai_base_url()
+        ),
+    );
+    repo.commit_all("config");
+    let r = octagit_run(
+        repo.path(),
+        "deepseek/deepseek-v9-preview",
+        vec![(
+            "DEEPSEEK_API_KEY",
+            "sk-deepseek-test-000000000000".to_string(),
+        )],
+        vec![],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.output);
+    let sent = mock.requests(Endpoint::OpenAiChat).await;
+    // 3 probe tries, the risk note, 2 turns, the advisor's post-mortem.
+    assert_eq!(sent.len(), 7);
+    assert!(sent[0].json.get("max_tokens").is_some());
+    assert!(sent[1].json.get("max_tokens").is_none());
+    assert!(sent[1].json.get("temperature").is_some());
+    // From the probe's third try on, neither is ever sent again in this run.
+    for q in &sent[2..] {
+        assert!(q.json.get("max_tokens").is_none(), "{}", q.json);
+        assert!(q.json.get("temperature").is_none(), "{}", q.json);
+        assert!(q.json.get("max_completion_tokens").is_some(), "{}", q.json);
+    }
+    let probe = &r.record.audit.as_ref().unwrap().attempts[0];
+    assert_eq!(probe.dropped_params, ["max_tokens", "temperature"]);
+    assert!(r.record.hops.iter().all(|h| h.dropped_params.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parameter_refused_again_is_bad_request_naming_it() {
+    // A server that keeps refusing `temperature` whatever is sent.
+    let mock = MockLlm::start().await;
+    for _ in 0..6 {
+        mock.openai(MockLlm::openai_error_unsupported_temperature());
+    }
+    let repo = value_repo();
+    let r = octagit_run(
+        repo.path(),
+        "openai/gpt-4.1",
+        vec![
+            ("OPENAI_API_KEY", OPENAI_KEY.to_string()),
+            ("OPENAI_BASE_URL", mock.openai_base_url()),
+        ],
+        vec![
+            "--test-command".into(),
+            "sh check.sh".into(),
+            "--no-audit".into(),
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.output);
+    assert_eq!(
+        r.record.failure_class(),
+        Some(FailureClass::BadRequest),
+        "{}",
+        r.output
+    );
+    let advice = r.record.advice.as_ref().unwrap();
+    assert!(advice.headline.contains("`temperature`"), "{advice:?}");
+    assert!(!advice.headline.contains("check the model name"));
+    // Retried once without it, then given up: two requests, the second without.
+    let sent = mock.requests(Endpoint::OpenAiChat).await;
+    assert_eq!(sent.len(), 2);
+    assert!(sent[0].json.get("temperature").is_some());
+    assert!(sent[1].json.get("temperature").is_none());
+}
+
+/// hop, class, status, action, retry.
+type HopShape<'a> = (usize, Option<FailureClass>, Option<u16>, &'a str, u32);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_single_model_chain_survives_one_529_and_one_503() {
+    let mock = MockLlm::start().await;
+    mock.push(Endpoint::AnthropicCountTokens, anthropic_count_tokens(1200));
+    mock.anthropic(Reply::text("OK").usage(8, 1).anthropic()); // probe
+    mock.anthropic(Reply::text(RISK_NOTE).usage(300, 30).anthropic()); // risk note
+    mock.anthropic(MockLlm::anthropic_error_overloaded());
+    mock.anthropic(edit_value().cached(700).anthropic());
+    mock.anthropic(
+        ResponseTemplate::new(503)
+            .set_body_json(json!({"type": "error", "error": {"type": "api_error", "message": "Service Unavailable"}}))
+            .insert_header("retry-after", "1"),
+    );
+    mock.anthropic(finish_value().anthropic());
+    let repo = value_repo();
+    let started = Instant::now();
+    let r = octagit_run(
+        repo.path(),
+        "anthropic/claude-haiku-4-5",
+        vec![
+            ("ANTHROPIC_API_KEY", ANTHROPIC_KEY.to_string()),
+            ("ANTHROPIC_BASE_URL", mock.anthropic_base_url()),
+        ],
+        vec!["--test-command".into(), "sh check.sh".into()],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.output);
+    let shape: Vec<HopShape> = r
+        .record
+        .hops
+        .iter()
+        .map(|h| (h.hop, h.class, h.status, h.action.as_str(), h.retry))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (0, Some(FailureClass::Transient), Some(529), "retry", 0),
+            (0, None, Some(200), "", 1),
+            (0, Some(FailureClass::Transient), Some(503), "retry", 0),
+            (0, None, Some(200), "", 1),
+        ]
+    );
+    // Exponential back-off with jitter for the 529; the 503's `retry-after: 1` honoured.
+    let waits: Vec<u64> = r.record.hops.iter().filter_map(|h| h.wait_ms).collect();
+    assert!((375..=625).contains(&waits[0]), "{waits:?}");
+    assert_eq!(waits[1], 1000);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    // Cached prompt tokens are priced at Anthropic's cache-read price ($0.10 vs $1.00).
+    let edit = &r.record.hops[1];
+    assert_eq!(edit.cache_read_tokens, 700);
+    let want = (200.0 * 1.0 + 700.0 * 0.1 + 40.0 * 5.0) / 1e6;
+    assert!((edit.cost_usd - want).abs() < 1e-9, "{edit:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn responses_only_models_work_through_the_responses_api() {
+    let mock = MockLlm::start().await;
+    mock.with_reasoning_rules();
+    mock.push(
+        Endpoint::OpenAiResponses,
+        Reply::text("OK")
+            .usage(7, 1)
+            .openai_rate_limits((500, 499, "120ms"), (30000, 29000, "2s"))
+            .responses(),
+    );
+    mock.push(
+        Endpoint::OpenAiResponses,
+        Reply::text(RISK_NOTE).responses(),
+    );
+    mock.push(
+        Endpoint::OpenAiResponses,
+        edit_value().cached(600).responses(),
+    );
+    mock.push(Endpoint::OpenAiResponses, finish_value().responses());
+    let repo = value_repo();
+    let r = octagit_run(
+        repo.path(),
+        "openai/gpt-5-codex",
+        vec![
+            ("OPENAI_API_KEY", OPENAI_KEY.to_string()),
+            ("OPENAI_BASE_URL", mock.openai_base_url()),
+        ],
+        vec!["--test-command".into(), "sh check.sh".into()],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.output);
+    assert!(mock.requests(Endpoint::OpenAiChat).await.is_empty());
+    let sent = mock.requests(Endpoint::OpenAiResponses).await;
+    // The probe, the risk note, 2 turns and the advisor's post-mortem.
+    assert_eq!(sent.len(), 5);
+    let last = &sent[3].json;
+    assert_eq!(last["model"], "gpt-5-codex");
+    assert_eq!(last["store"], false);
+    assert!(last.get("temperature").is_none());
+    assert!(last["max_output_tokens"].as_u64().unwrap() > 4096);
+    assert!(last["instructions"].as_str().unwrap().len() > 100);
+    assert_eq!(last["tools"][0]["type"], "function");
+    let items = last["input"].as_array().unwrap();
+    let call = items.iter().find(|i| i["type"] == "function_call").unwrap();
+    let output = items
+        .iter()
+        .find(|i| i["type"] == "function_call_output")
+        .unwrap();
+    assert_eq!(call["call_id"], "call_e1");
+    assert_eq!(output["call_id"], "call_e1");
+    // Rate-limit headers on the probe reach the audit; usage reaches the record.
+    let cand = &r.record.audit.as_ref().unwrap().candidates[0];
+    assert_eq!(cand.tpm_limit, Some(30000));
+    assert_eq!(r.record.hops[0].cache_read_tokens, 600);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_calls_count_against_max_cost() {
+    let mock = MockLlm::start().await;
+    // The probe's answer alone costs more than the cap ($2 per million input on gpt-4.1).
+    mock.openai(Reply::text("OK").usage(600_000, 1).openai());
+    mock.openai(Reply::text(RISK_NOTE).usage(10, 10).openai());
+    mock.openai(edit_value().openai());
+    let repo = value_repo();
+    let r = octagit_run(
+        repo.path(),
+        "openai/gpt-4.1",
+        vec![
+            ("OPENAI_API_KEY", OPENAI_KEY.to_string()),
+            ("OPENAI_BASE_URL", mock.openai_base_url()),
+        ],
+        vec![
+            "--test-command".into(),
+            "sh check.sh".into(),
+            "--max-cost-usd".into(),
+            "1".into(),
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.output);
+    assert_eq!(r.record.failure_class(), Some(FailureClass::Limit));
+    let audit = r.record.audit.as_ref().unwrap();
+    assert!((audit.cost_usd - (600_000.0 * 2.0 + 8.0) / 1e6).abs() < 1e-6 || audit.cost_usd > 1.0);
+    assert!(r.record.cost_usd >= 1.0);
+    // The loop never sent a turn: only the probe and the risk note reached the mock.
+    assert!(r.record.hops.is_empty(), "{:?}", r.record.hops);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_price_still_has_a_spend_bound() {
+    let mock = MockLlm::start().await;
+    mock.openai(Reply::text("OK").usage(5, 1).openai());
+    mock.openai(Reply::text(RISK_NOTE).openai());
+    mock.openai(edit_value().usage(20_000, 1_000).openai());
+    mock.openai(finish_value().openai());
+    let repo = value_repo();
+    let r = octagit_run(
+        repo.path(),
+        "openai/gpt-7-experimental",
+        vec![
+            ("OPENAI_API_KEY", OPENAI_KEY.to_string()),
+            ("OPENAI_BASE_URL", mock.openai_base_url()),
+        ],
+        vec!["--test-command".into(), "sh check.sh".into()],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.output);
+    let cand = &r.record.audit.as_ref().unwrap().candidates[0];
+    assert!(cand.price_assumed);
+    // Counted at $15/$75 per million: 20,000 in and 1,000 out is $0.375.
+    assert!(
+        (r.record.hops[0].cost_usd - 0.375).abs() < 1e-9,
+        "{:?}",
+        r.record.hops[0]
+    );
+    assert!(
+        r.record
+            .warnings
+            .iter()
+            .any(|w| w.contains("no known price")),
+        "{:?}",
+        r.record.warnings
+    );
+    let summary = std::fs::read_to_string(r.dir.join("summary.md")).unwrap();
+    assert!(summary.contains("no known price"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_absurd_wait_in_a_429_ends_the_run_with_every_artefact() {
+    let mock = MockLlm::start().await;
+    for _ in 0..3 {
+        mock.openai(MockLlm::openai_error_absurd_rate_limit());
+    }
+    let repo = value_repo();
+    let r = octagit_run(
+        repo.path(),
+        "openai/gpt-4.1",
+        vec![
+            ("OPENAI_API_KEY", OPENAI_KEY.to_string()),
+            ("OPENAI_BASE_URL", mock.openai_base_url()),
+        ],
+        vec![
+            "--test-command".into(),
+            "sh check.sh".into(),
+            "--no-audit".into(),
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.output);
+    assert_eq!(r.record.failure_class(), Some(FailureClass::Rate));
+    assert!(!r.output.contains("panicked"), "{}", r.output);
+    assert!(r.record.advice.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panic_in_any_stage_ends_as_internal_with_every_artefact() {
+    for stage in ["index", "audit", "baseline", "agent", "gate"] {
+        let repo = value_repo();
+        let script = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            script.path(),
+            serde_json::to_string(&json!([
+                {"tool_calls": [{"name": "edit_file", "arguments": {"path": "value.txt", "old_text": "broken", "new_text": "fixed"}}]},
+                {"tool_calls": [{"name": "finish", "arguments": {"summary": "fixed"}}]}
+            ]))
+            .unwrap(),
+        )
+        .unwrap();
+        let r = octagit_run(
+            repo.path(),
+            &format!("scripted/{}", script.path().display()),
+            vec![("OCTAGIT_FAULT_PANIC", stage.to_string())],
+            vec![
+                "--test-command".into(),
+                "sh check.sh".into(),
+                "--no-audit".into(),
+            ],
+        )
+        .await;
+        assert_eq!(r.code, 1, "{stage}: {}", r.output);
+        assert_eq!(
+            r.record.failure_class(),
+            Some(FailureClass::Internal),
+            "{stage}"
+        );
+        let f = r.record.failure.as_ref().unwrap();
+        assert!(
+            f.message.contains(&format!("in the {stage} stage")),
+            "{f:?}"
+        );
+        assert!(f.raw.contains("injected fault"), "{f:?}");
+        assert!(r.record.finished_at.is_some(), "{stage}: finish ran");
+        let reports = r
+            .record
+            .stages
+            .iter()
+            .filter(|s| s.name == "report")
+            .count();
+        assert_eq!(reports, 1, "{stage}: finish ran exactly once");
+    }
+}
+
+#[test]
+fn openai_compatible_providers_by_litellm_prefix() {
+    // Base URLs and key variables as LiteLLM's provider docs name them.
+    let cases = [
+        (
+            "gemini/gemini-2.5-pro",
+            "GEMINI_API_KEY",
+            "https://generativelanguage.googleapis.com/v1beta/openai",
+        ),
+        (
+            "deepseek/deepseek-chat",
+            "DEEPSEEK_API_KEY",
+            "https://api.deepseek.com/v1",
+        ),
+        (
+            "groq/llama-3.3-70b-versatile",
+            "GROQ_API_KEY",
+            "https://api.groq.com/openai/v1",
+        ),
+        (
+            "mistral/mistral-large-latest",
+            "MISTRAL_API_KEY",
+            "https://api.mistral.ai/v1",
+        ),
+        ("xai/grok-4", "XAI_API_KEY", "https://api.x.ai/v1"),
+        (
+            "together_ai/Qwen/Qwen3-Coder-480B",
+            "TOGETHERAI_API_KEY",
+            "https://api.together.xyz/v1",
+        ),
+        (
+            "fireworks_ai/accounts/fireworks/models/kimi-k2",
+            "FIREWORKS_AI_API_KEY",
+            "https://api.fireworks.ai/inference/v1",
+        ),
+        (
+            "cerebras/qwen-3-coder-480b",
+            "CEREBRAS_API_KEY",
+            "https://api.cerebras.ai/v1",
+        ),
+    ];
+    for (slug, key, base) in cases {
+        let err = ModelClient::resolve(slug, &env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{slug}: {err}");
+        let client = ModelClient::resolve(slug, &env(&[(key, "k-000000000000")])).unwrap();
+        assert_eq!(client.base_url, base, "{slug}");
+        assert_eq!(client.wire(), octagit::provider::Wire::OpenAi, "{slug}");
+    }
+}
+
+#[tokio::test]
+async fn a_compatible_provider_speaks_chat_completions_with_its_key() {
+    let mock = MockLlm::start().await;
+    mock.openai(Reply::text("hi").openai());
+    let mut e = env(&[("GROQ_API_KEY", "gsk_test_000000000000000")]);
+    e.overrides.insert(
+        "groq".into(),
+        octagit::config::ProviderOverride {
+            base_url: Some(mock.openai_base_url()),
+            api_key_env: None,
+        },
+    );
+    let client = ModelClient::resolve("groq/llama-3.3-70b-versatile", &e).unwrap();
+    let r = client.chat(&first_turn()).await.unwrap();
+    assert_eq!(r.text, "hi");
+    let sent = mock.requests(Endpoint::OpenAiChat).await;
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some("Bearer gsk_test_000000000000000")
+    );
+    assert_eq!(sent[0].json["model"], "llama-3.3-70b-versatile");
+    assert_eq!(sent[0].json["max_tokens"], 2048);
+}
+
+#[test]
+fn models_shows_the_parameters_each_model_is_sent() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".github")).unwrap();
+    std::fs::write(
+        home.path().join(".github/octagit.yml"),
+        "fallback_chain: [openai/gpt-5, anthropic/claude-sonnet-4-5, openai/gpt-5-codex, groq/llama-3.3-70b-versatile]\nreasoning_effort: high\n",
+    )
+    .unwrap();
+    let json_out = models_cmd(home.path())
+        .env("OLLAMA_HOST", format!("127.0.0.1:{}", closed_port()))
+        .args(["models", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let v: Value = serde_json::from_slice(&json_out.stdout).unwrap();
+    let chain = v["chain"].as_array().unwrap();
+    let params: Vec<&str> = chain
+        .iter()
+        .map(|m| m["params"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        params,
+        [
+            // gpt-5: 4,096 visible + 32,768 for `high` reasoning, within its 128k output.
+            "no temperature, max_completion_tokens=36864, reasoning_effort=high",
+            "temperature=0, max_tokens=4096, cache_control",
+            "no temperature, max_output_tokens=36864, reasoning_effort=high",
+            "temperature=0, max_tokens=4096",
+        ]
+    );
+    assert_eq!(chain[2]["wire"], "responses");
+    let text = models_cmd(home.path())
+        .env("OLLAMA_HOST", format!("127.0.0.1:{}", closed_port()))
+        .arg("models")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("openai/gpt-5-codex (Responses API)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  sends       no temperature, max_completion_tokens=36864"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_transient_but_nothing_listening_is_not() {
+    // A server that accepts and resets every connection (SO_LINGER 0 sends an RST).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = listener.accept().await {
+            let s = s.into_std().unwrap();
+            let _ = socket_linger_zero(&s);
+            drop(s);
+        }
+    });
+    let base = format!("http://{addr}/v1");
+    let e = env(&[("OPENAI_API_KEY", OPENAI_KEY), ("OPENAI_BASE_URL", &base)]);
+    let client = ModelClient::resolve("openai/gpt-4.1", &e).unwrap();
+    let err = client.chat(&first_turn()).await.unwrap_err();
+    assert_eq!(
+        (err.class, err.status),
+        (FailureClass::Transient, None),
+        "{err:?}"
+    );
+    // Connection refused stays bad-model: waiting does not start a server.
+    let base = format!("http://127.0.0.1:{}/v1", closed_port());
+    let e = env(&[("OPENAI_API_KEY", OPENAI_KEY), ("OPENAI_BASE_URL", &base)]);
+    let client = ModelClient::resolve("openai/gpt-4.1", &e).unwrap();
+    let err = client.chat(&first_turn()).await.unwrap_err();
+    assert_eq!(err.class, FailureClass::BadModel, "{err:?}");
+}
+
+/// `SO_LINGER` with a zero timeout: closing the socket then sends a reset, not a FIN.
+fn socket_linger_zero(s: &std::net::TcpStream) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket fd and a correctly sized `linger` struct.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }

@@ -62,6 +62,7 @@ fn hop(
         tokens_out: tokens.1,
         cost_usd: cost,
         action: action.into(),
+        ..Default::default()
     }
 }
 

@@ -29,6 +29,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endpoint {
     OpenAiChat,
+    /// `POST /v1/responses`: OpenAI's Responses API.
+    OpenAiResponses,
     OpenAiModels,
     AnthropicMessages,
     AnthropicCountTokens,
@@ -36,8 +38,9 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 5] = [
+    pub const ALL: [Endpoint; 6] = [
         Endpoint::OpenAiChat,
+        Endpoint::OpenAiResponses,
         Endpoint::OpenAiModels,
         Endpoint::AnthropicMessages,
         Endpoint::AnthropicCountTokens,
@@ -54,6 +57,7 @@ impl Endpoint {
     pub fn path(self) -> &'static str {
         match self {
             Endpoint::OpenAiChat => "/v1/chat/completions",
+            Endpoint::OpenAiResponses => "/v1/responses",
             Endpoint::OpenAiModels => "/v1/models",
             Endpoint::AnthropicMessages => "/v1/messages",
             Endpoint::AnthropicCountTokens => "/v1/messages/count_tokens",
@@ -66,6 +70,38 @@ impl Endpoint {
 struct Script {
     queues: HashMap<Endpoint, VecDeque<ResponseTemplate>>,
     defaults: HashMap<Endpoint, ResponseTemplate>,
+    /// Behave like OpenAI's reasoning models: refuse `temperature` and `max_tokens`.
+    reasoning_rules: bool,
+}
+
+/// OpenAI's reasoning families by model id: o1/o3/o4 and gpt-5 (not its `-chat` variants).
+fn is_reasoning_model(model: &str) -> bool {
+    let m = model.rsplit('/').next().unwrap_or(model);
+    (m.starts_with("gpt-5") && !m.contains("-chat"))
+        || ["o1", "o3", "o4"]
+            .iter()
+            .any(|p| m == *p || m.starts_with(&format!("{p}-")))
+}
+
+/// What OpenAI answers a reasoning model's request that carries a parameter it refuses,
+/// before it looks at anything else (the real 400 bodies, see the constructors).
+fn reasoning_refusal(endpoint: Endpoint, request: &Request) -> Option<ResponseTemplate> {
+    if !matches!(endpoint, Endpoint::OpenAiChat | Endpoint::OpenAiResponses) {
+        return None;
+    }
+    let body: Value = serde_json::from_slice(&request.body).ok()?;
+    if !is_reasoning_model(body.get("model")?.as_str()?) {
+        return None;
+    }
+    if body.get("max_tokens").is_some() {
+        return Some(MockLlm::openai_error_unsupported_max_tokens());
+    }
+    match body.get("temperature").and_then(Value::as_f64) {
+        Some(t) if (t - 1.0).abs() > f64::EPSILON => {
+            Some(MockLlm::openai_error_unsupported_temperature())
+        }
+        _ => None,
+    }
 }
 
 struct Responder {
@@ -74,8 +110,15 @@ struct Responder {
 }
 
 impl Respond for Responder {
-    fn respond(&self, _request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
         let mut script = self.script.lock().unwrap_or_else(|e| e.into_inner());
+        if script.reasoning_rules
+            && let Some(refusal) = reasoning_refusal(self.endpoint, request)
+        {
+            // The refusal does not consume the scripted answer: the real API has not
+            // looked at the conversation yet.
+            return refusal;
+        }
         if let Some(next) = script
             .queues
             .get_mut(&self.endpoint)
@@ -86,7 +129,9 @@ impl Respond for Responder {
         if let Some(default) = script.defaults.get(&self.endpoint) {
             return default.clone();
         }
-        ResponseTemplate::new(500).set_body_json(json!({
+        // 410, not 5xx: a 5xx is transient and would be retried with back-off, which is
+        // not what a test that ran its script dry means.
+        ResponseTemplate::new(410).set_body_json(json!({
             "error": {
                 "message": format!(
                     "mock_llm: no scripted response left for {} {}",
@@ -183,6 +228,17 @@ impl MockLlm {
     /// Queue a response on `POST /v1/messages`.
     pub fn anthropic(&self, response: ResponseTemplate) -> &Self {
         self.push(Endpoint::AnthropicMessages, response)
+    }
+
+    /// From now on, answer like OpenAI's reasoning models do: a request for gpt-5, o3,
+    /// o4-mini, ... carrying `max_tokens` or a `temperature` other than 1 gets the real
+    /// HTTP 400 (`unsupported_parameter` / `unsupported_value`).
+    pub fn with_reasoning_rules(&self) -> &Self {
+        self.script
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .reasoning_rules = true;
+        self
     }
 
     /// The answer `endpoint` gives whenever its queue is empty.
@@ -331,6 +387,61 @@ impl MockLlm {
         }))
     }
 
+    /// 400 `unsupported_value`: a reasoning model (gpt-5, o3, o4-mini) refusing a
+    /// temperature other than 1. Body as OpenAI returns it, quoted in
+    /// github.com/gabrii/Cursor-Azure-GPT-5/issues/33 and BeehiveInnovations/pal-mcp-server#78.
+    pub fn openai_error_unsupported_temperature() -> ResponseTemplate {
+        openai_error(
+            400,
+            "Unsupported value: 'temperature' does not support 0 with this model. Only the default (1) value is supported.",
+            "invalid_request_error",
+            Some("temperature"),
+            "unsupported_value",
+        )
+    }
+
+    /// 400 `unsupported_parameter`: a reasoning model refusing `max_tokens`. Body as quoted
+    /// in github.com/fish2018/YPrompt/issues/26 and griptape-ai/ComfyUI-Griptape#312.
+    pub fn openai_error_unsupported_max_tokens() -> ResponseTemplate {
+        openai_error(
+            400,
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+            "invalid_request_error",
+            Some("max_tokens"),
+            "unsupported_parameter",
+        )
+    }
+
+    /// 503 `server_is_overloaded`, as OpenAI answers during an overload (body quoted in
+    /// github.com/Wei-Shaw/sub2api/issues/6631).
+    pub fn openai_error_overloaded_503() -> ResponseTemplate {
+        ResponseTemplate::new(503).set_body_json(json!({
+            "error": {
+                "code": "server_is_overloaded",
+                "message": "Our servers are currently overloaded. Please try again later.",
+                "param": null,
+                "type": "service_unavailable_error"
+            }
+        }))
+    }
+
+    /// A 429 whose text carries an absurd wait and whose headers carry absurd numbers:
+    /// nothing read from it may panic.
+    pub fn openai_error_absurd_rate_limit() -> ResponseTemplate {
+        openai_error(
+            429,
+            "Rate limit reached for gpt-4o. Please try again in 99999999999999999999999999999999999999999 hours.",
+            "tokens",
+            None,
+            "rate_limit_exceeded",
+        )
+        .insert_header("retry-after", "99999999999999999999999999999999")
+        .insert_header("retry-after-ms", "1e308")
+        .insert_header("x-ratelimit-limit-tokens", "99999999999999999999999999")
+        .insert_header("x-ratelimit-remaining-tokens", "-5")
+        .insert_header("x-ratelimit-reset-tokens", "99999999999999999999h")
+    }
+
     /// A 200 whose body carries an error (OpenRouter reports upstream failures after
     /// generation started this way).
     pub fn openai_error_inside_200(code: u16, message: &str) -> ResponseTemplate {
@@ -392,7 +503,8 @@ impl MockLlm {
         .insert_header("anthropic-ratelimit-tokens-reset", reset.as_str())
     }
 
-    /// 529 `overloaded_error`.
+    /// 529 `overloaded_error` (Anthropic's documented error shape; the body Claude Code
+    /// users quote, e.g. github.com/anthropics/claude-code/issues/8104, has this form).
     pub fn anthropic_error_overloaded() -> ResponseTemplate {
         anthropic_error(529, "overloaded_error", "Overloaded")
     }
@@ -428,6 +540,8 @@ pub struct Reply {
     text: String,
     tool_calls: Vec<(String, String, String)>,
     usage: (u64, u64),
+    /// Prompt tokens served from the provider's cache (part of the input tokens).
+    cached: u64,
     model: Option<String>,
     stop_reason: Option<String>,
     headers: Vec<(String, String)>,
@@ -439,6 +553,7 @@ impl Reply {
             text: text.to_string(),
             tool_calls: Vec::new(),
             usage: (10, 5),
+            cached: 0,
             model: None,
             stop_reason: None,
             headers: Vec::new(),
@@ -455,6 +570,13 @@ impl Reply {
 
     pub fn usage(mut self, input_tokens: u64, output_tokens: u64) -> Reply {
         self.usage = (input_tokens, output_tokens);
+        self
+    }
+
+    /// Of the input tokens, `n` came from the prompt cache (OpenAI
+    /// `prompt_tokens_details.cached_tokens`, Anthropic `cache_read_input_tokens`).
+    pub fn cached(mut self, n: u64) -> Reply {
+        self.cached = n;
         self
     }
 
@@ -556,7 +678,9 @@ impl Reply {
             "usage": {
                 "prompt_tokens": self.usage.0,
                 "completion_tokens": self.usage.1,
-                "total_tokens": self.usage.0 + self.usage.1
+                "total_tokens": self.usage.0.saturating_add(self.usage.1),
+                "prompt_tokens_details": {"cached_tokens": self.cached, "audio_tokens": 0},
+                "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}
             },
             "system_fingerprint": "fp_mock"
         })
@@ -588,16 +712,57 @@ impl Reply {
             "stop_reason": stop,
             "stop_sequence": null,
             "usage": {
-                "input_tokens": self.usage.0,
+                "input_tokens": self.usage.0.saturating_sub(self.cached),
                 "output_tokens": self.usage.1,
                 "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0
+                "cache_read_input_tokens": self.cached
             }
         })
     }
 
     pub fn openai(&self) -> ResponseTemplate {
         self.with_headers(ResponseTemplate::new(200).set_body_json(self.openai_json()))
+    }
+
+    /// The Responses API body (`POST /v1/responses`): a `reasoning` item, the text as a
+    /// `message` with `output_text`, each call as a `function_call` item with its
+    /// `call_id`, and usage with cached and reasoning token details. Shape from OpenAI's
+    /// API reference for the Response object.
+    pub fn responses_json(&self) -> Value {
+        let mut output = vec![json!({"type": "reasoning", "id": "rs_mock", "summary": []})];
+        if !self.text.is_empty() {
+            output.push(json!({
+                "type": "message", "id": "msg_mock", "status": "completed", "role": "assistant",
+                "content": [{"type": "output_text", "text": self.text, "annotations": []}]
+            }));
+        }
+        for (id, name, args) in &self.tool_calls {
+            output.push(json!({
+                "type": "function_call", "id": format!("fc_{id}"), "call_id": id,
+                "name": name, "arguments": args, "status": "completed"
+            }));
+        }
+        json!({
+            "id": "resp_mock",
+            "object": "response",
+            "created_at": 1_700_000_000,
+            "status": "completed",
+            "error": null,
+            "incomplete_details": null,
+            "model": self.model.clone().unwrap_or_else(|| "gpt-5-codex".into()),
+            "output": output,
+            "usage": {
+                "input_tokens": self.usage.0,
+                "input_tokens_details": {"cached_tokens": self.cached},
+                "output_tokens": self.usage.1,
+                "output_tokens_details": {"reasoning_tokens": self.usage.1 / 2},
+                "total_tokens": self.usage.0.saturating_add(self.usage.1)
+            }
+        })
+    }
+
+    pub fn responses(&self) -> ResponseTemplate {
+        self.with_headers(ResponseTemplate::new(200).set_body_json(self.responses_json()))
     }
 
     pub fn anthropic(&self) -> ResponseTemplate {
