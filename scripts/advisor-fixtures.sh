@@ -16,12 +16,14 @@ trap 'kill $(cat "$work/pids" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' 
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# A fresh git copy of the demo repository, with an optional config appended.
+# A fresh git copy of the demo repository, with an optional config appended and an
+# optional extra file (path, content) added.
 repo() {
   local dir=$work/$1
   rm -rf "$dir"
   cp -r "$root/demo/repo" "$dir"
   if [ -n "${2:-}" ]; then printf '%s\n' "$2" >>"$dir/.github/octagit.yml"; fi
+  if [ -n "${3:-}" ]; then printf '%s\n' "$4" >"$dir/$3"; fi
   git -C "$dir" init -q -b main
   git -C "$dir" add -A
   git -C "$dir" -c user.name=t -c user.email=t@t commit -qm base
@@ -165,4 +167,52 @@ if [ $# -eq 0 ] || [[ " $* " == *" ollama-no-tools "* ]]; then
   port=$(mock notools 0)
   dir=$(repo notools)
   run ollama-no-tools "$dir" OLLAMA_HOST="127.0.0.1:$port" -- --model ollama/gemma:2b
+fi
+
+if [ $# -eq 0 ] || [[ " $* " == *" broken-test-command "* ]]; then
+  s=$(script probe '[{"text": "OK"}]')
+  dir=$(repo broken)
+  run broken-test-command "$dir" -- --model "scripted/$s" \
+    --test-command "python3 -m unittest tests.test_missing_module"
+fi
+
+finish3='{"text": "", "tool_calls": [{"name": "finish", "arguments": {"summary": "Fixed."}}]},
+  {"text": "", "tool_calls": [{"name": "finish", "arguments": {"summary": "Fixed, the tests pass."}}]},
+  {"text": "", "tool_calls": [{"name": "finish", "arguments": {"summary": "Done."}}]}'
+
+if [ $# -eq 0 ] || [[ " $* " == *" tests-weakened "* ]]; then
+  s=$(script weakened '[
+  {"text": "These tests are flaky; removing them.", "tool_calls": [{"name": "edit_file", "arguments": {"path": "tests/test_stats.py", "old_text": "    def test_median_unsorted(self):\n        self.assertEqual(median([3, 1, 2]), 2)\n\n    def test_median_even_unsorted(self):\n        self.assertEqual(median([4, 1, 3, 2]), 2.5)\n\n", "new_text": ""}}]},
+  {"text": "", "tool_calls": [{"name": "edit_file", "arguments": {"path": "tests/test_stats.py", "old_text": "    def test_summary(self):", "new_text": "    @unittest.skip(\"flaky\")\n    def test_summary(self):"}}]},
+  '"$finish3"'
+]')
+  dir=$(repo weakened)
+  run tests-weakened "$dir" -- --model "scripted/$s"
+fi
+
+if [ $# -eq 0 ] || [[ " $* " == *" fix-breaks-other-tests "* ]]; then
+  s=$(script breaks '[
+  {"text": "", "tool_calls": [{"name": "edit_file", "arguments": {"path": "calc/stats.py", "old_text": "    ordered = list(values)\n", "new_text": "    ordered = sorted(values)\n"}}]},
+  {"text": "mean should not divide by zero either.", "tool_calls": [{"name": "edit_file", "arguments": {"path": "calc/stats.py", "old_text": "    return sum(values) / len(values)\n", "new_text": "    return sum(values) // len(values)\n"}}]},
+  '"$finish3"'
+]')
+  dir=$(repo breaks)
+  run fix-breaks-other-tests "$dir" -- --model "scripted/$s"
+fi
+
+if [ $# -eq 0 ] || [[ " $* " == *" flaky-baseline "* ]]; then
+  s=$(script flaky '[
+  {"text": "", "tool_calls": [{"name": "edit_file", "arguments": {"path": "calc/stats.py", "old_text": "    ordered = list(values)\n", "new_text": "    ordered = sorted(values)\n"}}]},
+  {"text": "", "tool_calls": [{"name": "finish", "arguments": {"summary": "median() sorts a copy first."}}]}
+]')
+  dir=$(repo flaky "" tests/test_flaky.py 'import os
+import unittest
+
+
+class FlakyTest(unittest.TestCase):
+    def test_wobbly(self):
+        n = int(open(".flaky-count").read()) if os.path.exists(".flaky-count") else 0
+        open(".flaky-count", "w").write(str(n + 1))
+        self.assertEqual(n % 2, 1)')
+  run flaky-baseline "$dir" -- --model "scripted/$s"
 fi

@@ -471,6 +471,14 @@ fn success(record: &RunRecord) -> Draft {
          tested broke, not that the fix is right. Check that the change addresses the issue \
          itself and that no test was weakened.",
     );
+    if !record.gate.flaky.is_empty() {
+        // A passing gate says nothing about these: the reviewer should know which.
+        why.push_str(&format!(
+            " {} changed outcome between two runs before any edit (flaky), so the gate left it \
+             out: check it by hand.",
+            code_list(&record.gate.flaky, 3)
+        ));
+    }
     let target = match record.publish.as_ref() {
         Some(p) if p.pr_url.is_some() => {
             format!("the draft PR {}", p.pr_url.as_deref().unwrap_or(""))
