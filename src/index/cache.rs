@@ -35,7 +35,8 @@ pub(crate) struct Cached {
 }
 
 pub(crate) struct TagCache {
-    by_path: HashMap<String, Cached>,
+    /// Each entry is taken (moved out, not cloned) by the one file that uses it unchanged.
+    by_path: HashMap<String, std::sync::Mutex<Option<Cached>>>,
     by_key: HashMap<String, String>,
     /// When the cache was written. A file modified within [`RACY_NS`] of it may have
     /// changed again in the same clock tick, so it is checked by content (git's "racy
@@ -73,6 +74,10 @@ impl TagCache {
             .filter(|(_, c)| !c.key.is_empty())
             .map(|(p, c)| (c.key.clone(), p.clone()))
             .collect();
+        let by_path = by_path
+            .into_iter()
+            .map(|(p, c)| (p, std::sync::Mutex::new(Some(c))))
+            .collect();
         TagCache {
             by_path,
             by_key,
@@ -84,22 +89,28 @@ impl TagCache {
         self.by_path.len()
     }
 
-    /// The entry of `rel` when its size and mtime are unchanged.
-    pub fn fresh(&self, rel: &str, size: u64, mtime_ns: u64) -> Option<&Cached> {
-        self.by_path.get(rel).filter(|c| {
+    /// The entry of `rel` when its size and mtime are unchanged, moved out of the cache.
+    pub fn take_fresh(&self, rel: &str, size: u64, mtime_ns: u64) -> Option<Cached> {
+        let slot = self.by_path.get(rel)?;
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        let ok = slot.as_ref().is_some_and(|c| {
             c.size == size
                 && c.mtime_ns == mtime_ns
                 && mtime_ns != 0
                 && mtime_ns.saturating_add(RACY_NS) < self.written_ns
-        })
+        });
+        if ok { slot.take() } else { None }
     }
 
-    /// Tags of any cached file with this content key.
-    pub fn get(&self, key: &str) -> Option<&Tagged> {
-        self.by_key
-            .get(key)
-            .and_then(|p| self.by_path.get(p))
-            .map(|c| &c.tagged)
+    /// Tags of any cached file with this content key (not yet taken).
+    pub fn get(&self, key: &str) -> Option<Tagged> {
+        let p = self.by_key.get(key)?;
+        let slot = self
+            .by_path
+            .get(p)?
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        slot.as_ref().map(|c| c.tagged.clone())
     }
 }
 
@@ -337,15 +348,16 @@ mod tests {
         store(dir.path(), &[e, e2]).unwrap();
         let c = TagCache::load(Some(dir.path()));
         // Written just now, an mtime of 42 ns after the epoch is long past: trusted.
-        let got = c.fresh("a/b.py", 10, 42).expect("fresh");
+        assert!(c.take_fresh("a/b.py", 10, 43).is_none());
+        let got = c.take_fresh("a/b.py", 10, 42).expect("fresh");
         assert_eq!(got.tagged.definitions[0].end_line, 3);
         assert_eq!(got.terms, vec![(7, 2)]);
         assert_eq!(got.literals, vec![1, 1, 99]);
-        assert!(c.fresh("a/b.py", 10, 43).is_none());
+        assert!(c.take_fresh("a/b.py", 10, 42).is_none(), "taken once");
         // Modified in the same tick as the write: checked by content, not trusted.
-        assert!(c.fresh("c.py", 10, recent).is_none());
+        assert!(c.take_fresh("c.py", 10, recent).is_none());
         assert!(c.get("k2").is_some());
-        assert!(c.get("k1").is_some());
+        assert!(c.get("k1").is_none(), "taken");
         let p = dir.path().join(FILE_NAME);
         let b = std::fs::read(&p).unwrap();
         std::fs::write(&p, &b[..b.len() - 3]).unwrap();

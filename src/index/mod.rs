@@ -293,13 +293,13 @@ fn entry_from(
 fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
     let lang = tags::lang_for_path(&c.rel);
     // Unchanged since the last run (same size and mtime): nothing to read.
-    if let Some(hit) = cache.fresh(&c.rel, c.size, c.mtime_ns) {
+    if let Some(hit) = cache.take_fresh(&c.rel, c.size, c.mtime_ns) {
         let timed_out = hit.tagged.parse_timed_out;
-        let key = (!hit.key.is_empty()).then(|| hit.key.clone());
+        let key = (!hit.key.is_empty()).then_some(hit.key);
         return Outcome::Kept {
-            entry: Box::new(entry_from(c, lang, hit.kind, hit.lines, hit.tagged.clone())),
-            terms: hit.terms.clone(),
-            literals: hit.literals.clone(),
+            entry: Box::new(entry_from(c, lang, hit.kind, hit.lines, hit.tagged)),
+            terms: hit.terms,
+            literals: hit.literals,
             mtime_ns: c.mtime_ns,
             key,
             hit: true,
@@ -328,7 +328,7 @@ fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
         Some(l) => {
             let key = cache::key(&bytes, l.name);
             match cache.get(&key) {
-                Some(t) => (t.clone(), Some(key), true),
+                Some(t) => (t, Some(key), true),
                 None => (l.tag(&bytes), Some(key), false),
             }
         }

@@ -89,7 +89,7 @@ pub const SIGNALS: &[SignalSpec] = &[
     },
     SignalSpec {
         name: "defines",
-        weight: 12.0,
+        weight: 10.0,
         combine: Combine::Add,
         what: "defines identifiers the issue names, each weighted by IDF over the repo's symbols and length",
     },
@@ -101,7 +101,7 @@ pub const SIGNALS: &[SignalSpec] = &[
     },
     SignalSpec {
         name: "literal",
-        weight: 4.0,
+        weight: 5.0,
         combine: Combine::Add,
         what: "string literals the issue quotes: error messages, option and directive names",
     },
@@ -121,7 +121,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         name: "tests",
         weight: 0.6,
         combine: Combine::Multiply,
-        what: "test files and fixtures the issue does not name by path",
+        what: "test files, fixtures, benchmarks, examples, doc code and build scripts the issue does not name by path",
     },
     SignalSpec {
         name: "generated",
@@ -417,7 +417,8 @@ pub fn rank_with(index: &Index, issue_text: &str, w: &Weights) -> Vec<Ranked> {
         }
         let named_path = e.path_mentioned || !e.frame_lines.is_empty();
         let (factor, which) = match f.kind {
-            FileKind::Source => (1.0, None),
+            FileKind::Source if named_path || !peripheral(&f.path) => (1.0, None),
+            FileKind::Source => (w.0[TESTS], Some(TESTS)),
             FileKind::Test if named_path => (1.0, None),
             FileKind::Test => (w.0[TESTS], Some(TESTS)),
             FileKind::Config => (0.45, None),
@@ -467,6 +468,38 @@ pub fn rank_with(index: &Index, issue_text: &str, w: &Weights) -> Vec<Ranked> {
         }
     }
     out
+}
+
+/// Code beside the product rather than in it: benchmarks, examples, docs' code, build
+/// and release scripts. The fix rarely goes there, so it is demoted like tests.
+fn peripheral(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut parts = lower.split('/');
+    let first = parts.next().unwrap_or("");
+    let is_root_file = !lower.contains('/');
+    matches!(
+        first,
+        "bench"
+            | "benches"
+            | "benchmark"
+            | "benchmarks"
+            | "asv_bench"
+            | "example"
+            | "examples"
+            | "doc"
+            | "docs"
+            | "scripts"
+            | "ci"
+    ) || (is_root_file
+        && matches!(
+            lower.as_str(),
+            "setup.py"
+                | "noxfile.py"
+                | "conftest.py"
+                | "build.rs"
+                | "gulpfile.js"
+                | "webpack.config.js"
+        ))
 }
 
 fn round3(v: f64) -> f64 {
