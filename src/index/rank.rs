@@ -404,12 +404,12 @@ pub fn rank_with(index: &Index, issue_text: &str, w: &Weights) -> Vec<Ranked> {
         let f = &index.files[i];
         let mut signals: Vec<SignalHit> = Vec::new();
         let mut score = 0.0;
-        for k in 0..ADDITIVE {
+        for (k, spec) in SIGNALS.iter().enumerate().take(ADDITIVE) {
             let v = weighted(e, k);
             if v > 1e-3 {
                 score += v;
                 signals.push(SignalHit {
-                    signal: SIGNALS[k].name.to_string(),
+                    signal: spec.name.to_string(),
                     value: round3(v),
                     detail: detail(e, k),
                 });
