@@ -19,6 +19,16 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// CPU seconds (user + system) this process has used so far: on a shared machine the
+/// wall clock measures the neighbours too.
+fn cpu_s() -> f64 {
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {
@@ -33,6 +43,7 @@ fn main() {
         ..IndexOptions::default()
     };
 
+    let c0 = cpu_s();
     let t = Instant::now();
     let cold = match index::build(std::path::Path::new(&path), &opts) {
         Ok(i) => i,
@@ -42,9 +53,12 @@ fn main() {
         }
     };
     let cold_s = t.elapsed().as_secs_f64();
+    let cold_cpu = cpu_s() - c0;
+    let c0 = cpu_s();
     let t = Instant::now();
     let warm = index::build(std::path::Path::new(&path), &opts).expect("warm index");
     let warm_s = t.elapsed().as_secs_f64();
+    let warm_cpu = cpu_s() - c0;
     let t = Instant::now();
     let ranked = index::rank(
         &warm,
@@ -62,6 +76,7 @@ fn main() {
         warm.stats.parsed,
         ranked.len()
     );
+    println!("cold_cpu_s={cold_cpu:.3} warm_cpu_s={warm_cpu:.3}");
     println!(
         "edges={} peak_rss_mb={:.1}",
         cold.refs.edges.len(),

@@ -1,4 +1,6 @@
 //! `octagit rank`: index the repository and print the files most relevant to an issue.
+//! `--json` gives each file's signals (name, weighted contribution, detail) and its top
+//! symbols with line ranges, so a person can see why it ranks where it does.
 
 use anyhow::Context;
 
@@ -58,6 +60,16 @@ pub async fn run(args: &RankArgs) -> anyhow::Result<i32> {
             r.path,
             r.reason
         );
+        // The symbols the issue points at, with line ranges: where to start reading.
+        let hints: Vec<String> = r
+            .symbols
+            .iter()
+            .take(3)
+            .map(|s| format!("{} ({}-{})", s.name, s.line, s.end_line))
+            .collect();
+        if !hints.is_empty() {
+            println!("{:>14}{}", "→ ", hints.join(", "));
+        }
     }
     Ok(exit::OK)
 }

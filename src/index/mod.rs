@@ -4,10 +4,13 @@
 
 mod cache;
 pub mod graph;
+mod mentions;
 pub mod rank;
 pub mod refs;
 pub mod repo_map;
+mod symbols;
 pub mod tags;
+mod terms;
 pub mod walk;
 
 use std::collections::BTreeMap;
@@ -18,7 +21,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use graph::ContextGraph;
-pub use rank::{Ranked, rank};
+pub use rank::{Ranked, RankedSymbol, SIGNALS, SignalHit, Weights, bm25_baseline, rank, rank_with};
 pub use refs::{Edge, RefGraph};
 pub use repo_map::repo_map;
 
@@ -81,6 +84,9 @@ pub struct Symbol {
     pub kind: String,
     /// 1-based.
     pub line: usize,
+    /// 1-based last line of the definition (its body included); 0 when unknown.
+    #[serde(default)]
+    pub end_line: usize,
     /// The definition's first line, trimmed.
     pub signature: String,
 }
@@ -123,8 +129,10 @@ pub struct Index {
     pub files: Vec<FileEntry>,
     pub stats: IndexStats,
     pub refs: RefGraph,
-    /// Per file (parallel to `files`): hashed terms with counts, sorted, for lexical ranking.
+    /// Per file (parallel to `files`): hashed content terms with counts, sorted, for lexical ranking.
     pub(crate) terms: Vec<Vec<(u32, u32)>>,
+    /// Per file: its one-line string literals as word hashes (see `terms::literals`).
+    pub(crate) literals: Vec<Vec<u32>>,
 }
 
 impl Index {
@@ -141,9 +149,14 @@ enum Outcome {
     Kept {
         entry: Box<FileEntry>,
         terms: Vec<(u32, u32)>,
+        literals: Vec<u32>,
+        mtime_ns: u64,
         /// The cache key of a parsed language file.
         key: Option<String>,
+        /// Tags came from the cache (by mtime or by content hash).
         hit: bool,
+        /// The file was not even read: size and mtime matched the cache.
+        fresh: bool,
         /// Tagging gave up on the parse; the file is kept as text.
         timed_out: bool,
     },
@@ -176,7 +189,10 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
     }
     let mut files = Vec::with_capacity(outcomes.len());
     let mut terms = Vec::with_capacity(outcomes.len());
-    let mut keys: Vec<Option<String>> = Vec::with_capacity(outcomes.len());
+    let mut literals = Vec::with_capacity(outcomes.len());
+    // Per kept file: (mtime, cache key, timed out), for the cache.
+    let mut meta: Vec<(u64, Option<String>, bool)> = Vec::with_capacity(outcomes.len());
+    let mut all_fresh = true;
     for o in outcomes {
         match o {
             Outcome::Skipped(reason) => {
@@ -185,8 +201,11 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
             Outcome::Kept {
                 entry,
                 terms: t,
+                literals: l,
+                mtime_ns,
                 key,
                 hit,
+                fresh,
                 timed_out,
             } => {
                 if timed_out {
@@ -202,25 +221,40 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
                         stats.parsed += 1;
                     }
                 }
+                all_fresh &= fresh;
                 stats.symbols += entry.definitions.len();
-                keys.push(key);
+                meta.push((mtime_ns, key, timed_out));
                 files.push(*entry);
                 terms.push(t);
+                literals.push(l);
             }
         }
     }
-    // A warm run that parsed nothing and saw the same files leaves the cache as it is.
-    // The new cache is written from the entries themselves: no second copy of the tags.
-    let live: std::collections::HashSet<&str> = keys.iter().flatten().map(String::as_str).collect();
-    let unchanged = stats.parsed == 0 && live.len() == cache.len();
-    drop(live);
+    // A warm run that read nothing and saw the same files leaves the cache as it is.
+    let unchanged = all_fresh && files.len() == cache.len();
     drop(cache);
     if let Some(dir) = &opts.cache_dir
         && !unchanged
-        && let Err(e) = cache::store(dir, &files, &keys)
     {
-        // The index is complete without the cache; the next run is just slower.
-        tracing::warn!("cannot write the index cache: {e}");
+        let entries: Vec<cache::StoreEntry> = files
+            .iter()
+            .zip(&meta)
+            .zip(terms.iter().zip(&literals))
+            .map(
+                |((file, (mtime_ns, key, timed_out)), (t, l))| cache::StoreEntry {
+                    file,
+                    mtime_ns: *mtime_ns,
+                    key: key.as_deref(),
+                    parse_timed_out: *timed_out,
+                    terms: t,
+                    literals: l,
+                },
+            )
+            .collect();
+        if let Err(e) = cache::store(dir, &entries) {
+            // The index is complete without the cache; the next run is just slower.
+            tracing::warn!("cannot write the index cache: {e}");
+        }
     }
     stats.files = files.len();
     stats.skipped = stats.skipped_reasons.values().sum();
@@ -232,10 +266,47 @@ pub fn build(repo: &Path, opts: &IndexOptions) -> Result<Index, IndexError> {
         stats,
         refs,
         terms,
+        literals,
     })
 }
 
+fn entry_from(
+    c: &walk::Candidate,
+    lang: Option<&'static tags::Lang>,
+    kind: FileKind,
+    lines: usize,
+    tagged: tags::Tagged,
+) -> FileEntry {
+    FileEntry {
+        path: c.rel.clone(),
+        kind,
+        lang: lang.map(|l| l.name),
+        size: c.size,
+        lines,
+        symbols: tagged.definitions.len() + tagged.references.len(),
+        complexity: tagged.complexity,
+        definitions: tagged.definitions,
+        references: tagged.references,
+    }
+}
+
 fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
+    let lang = tags::lang_for_path(&c.rel);
+    // Unchanged since the last run (same size and mtime): nothing to read.
+    if let Some(hit) = cache.take_fresh(&c.rel, c.size, c.mtime_ns) {
+        let timed_out = hit.tagged.parse_timed_out;
+        let key = (!hit.key.is_empty()).then_some(hit.key);
+        return Outcome::Kept {
+            entry: Box::new(entry_from(c, lang, hit.kind, hit.lines, hit.tagged)),
+            terms: hit.terms,
+            literals: hit.literals,
+            mtime_ns: c.mtime_ns,
+            key,
+            hit: true,
+            fresh: true,
+            timed_out,
+        };
+    }
     let Ok(bytes) = std::fs::read(&c.abs) else {
         return Outcome::Skipped("unreadable");
     };
@@ -245,15 +316,19 @@ fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
     if walk::is_generated_content(&bytes) {
         return Outcome::Skipped("generated");
     }
-    let lang = tags::lang_for_path(&c.rel);
-    let kind = walk::classify(&c.rel, lang.is_some());
+    let mut kind = walk::classify(&c.rel, lang.is_some());
+    // Minified bundles and copied-in libraries (`static/jquery-3.5.1.js`) define hundreds
+    // of common names; they stay listed but out of the ranking.
+    if walk::is_vendored_content(&c.rel, &bytes) {
+        kind = FileKind::Generated;
+    }
     let lines = bytes.iter().filter(|b| **b == b'\n').count()
         + usize::from(!bytes.ends_with(b"\n") && !bytes.is_empty());
     let (tagged, key, hit) = match lang {
         Some(l) => {
             let key = cache::key(&bytes, l.name);
             match cache.get(&key) {
-                Some(t) => (t.clone(), Some(key), true),
+                Some(t) => (t, Some(key), true),
                 None => (l.tag(&bytes), Some(key), false),
             }
         }
@@ -261,24 +336,26 @@ fn index_one(c: &walk::Candidate, cache: &cache::TagCache) -> Outcome {
     };
     let timed_out = tagged.parse_timed_out;
     let text = String::from_utf8_lossy(&bytes);
-    let terms = rank::doc_terms(&text, &c.rel, &tagged.definitions);
-    let symbols = tagged.definitions.len() + tagged.references.len();
-    let entry = FileEntry {
-        path: c.rel.clone(),
-        kind,
-        lang: lang.map(|l| l.name),
-        size: c.size,
-        lines,
-        symbols,
-        complexity: tagged.complexity,
-        definitions: tagged.definitions,
-        references: tagged.references,
+    // Vendored files are tokenized like any other, so ablating the `generated` multiplier
+    // shows what they would do to the ranking.
+    let terms = terms::doc_terms(&text);
+    let literals = if kind == FileKind::Source || kind == FileKind::Test {
+        let backticks = matches!(
+            lang.map(|l| l.name),
+            Some("javascript" | "typescript" | "tsx" | "go")
+        );
+        terms::literals(&text, backticks)
+    } else {
+        Vec::new()
     };
     Outcome::Kept {
-        entry: Box::new(entry),
+        entry: Box::new(entry_from(c, lang, kind, lines, tagged)),
         terms,
+        literals,
+        mtime_ns: c.mtime_ns,
         key,
         hit,
+        fresh: false,
         timed_out,
     }
 }

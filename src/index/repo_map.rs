@@ -1,5 +1,7 @@
 //! The token-budgeted repo map for the prompt: top-ranked files with the signatures of
 //! their definitions and line numbers, counted with tiktoken and trimmed to the budget.
+//! Each file's symbols the issue points at come first, with their line ranges and why
+//! (the symbol-level ranking), so the agent knows where to start reading.
 
 use super::{Index, Ranked};
 use crate::tokens;
@@ -27,8 +29,29 @@ pub fn repo_map(index: &Index, ranked: &[Ranked], budget_tokens: usize) -> Strin
         let mut cost = header_cost;
         let mut complete = true;
         let shown = f.definitions.len().min(MAX_DEFS_PER_FILE);
-        for d in &f.definitions[..shown] {
-            let line = format!("{:>6}│ {}\n", d.line, d.signature);
+        let focus: Vec<String> = r
+            .symbols
+            .iter()
+            .filter_map(|s| {
+                let d = f
+                    .definitions
+                    .iter()
+                    .find(|d| d.line == s.line && d.name == s.name)?;
+                Some(format!(
+                    "{:>6}│ {}  ◀ lines {}-{}: {}\n",
+                    d.line, d.signature, s.line, s.end_line, s.why
+                ))
+            })
+            .collect();
+        let rest = f.definitions[..shown]
+            .iter()
+            .filter(|d| {
+                !r.symbols
+                    .iter()
+                    .any(|s| s.line == d.line && s.name == d.name)
+            })
+            .map(|d| format!("{:>6}│ {}\n", d.line, d.signature));
+        for line in focus.into_iter().chain(rest) {
             let c = tokens::count(&line);
             if used + cost + c > budget_tokens {
                 complete = false;

@@ -368,6 +368,7 @@ impl Lang {
                             name: name.to_string(),
                             kind: kind.clone(),
                             line: name_node.start_position().row + 1,
+                            end_line: node.end_position().row + 1,
                             signature: signature(source, node.start_byte()),
                         });
                     }

@@ -16,6 +16,7 @@ mod injection;
 mod mcp;
 mod proptests;
 mod providers;
+mod rank;
 mod reports;
 mod sandbox;
 mod strange_repo;

@@ -1,0 +1,133 @@
+//! What an issue mentions: paths, stack frames (`File "x.py", line 3`, `x.rs:12:5`) and
+//! code-looking identifiers.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::terms::identifiers;
+
+pub(crate) fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex")
+}
+
+/// Path-like strings: `a/b/c.py`, `c.py`, `C:\x\y.rs`.
+pub(crate) fn path_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| re(r"(?:[A-Za-z]:)?[\w.\-/\\]*[\w\-]\.[A-Za-z][A-Za-z0-9]{0,7}\b"))
+}
+
+/// Stack frames: Python `File "x.py", line 12`, and `path/x.rs:12` / `x.go:12:5` forms.
+pub(crate) fn frame_res() -> &'static [Regex; 2] {
+    static R: OnceLock<[Regex; 2]> = OnceLock::new();
+    R.get_or_init(|| {
+        [
+            re(r#"File "([^"]+)", line (\d+)"#),
+            re(r"((?:[A-Za-z]:)?[\w.\-/\\]*[\w\-]\.[A-Za-z][A-Za-z0-9]{0,7}):(\d+)(?::\d+)?"),
+        ]
+    })
+}
+
+/// Code-looking identifiers in the issue: in backticks, followed by `(`, dotted, or
+/// compound (snake_case, camelCase). Plain words may still be symbols, weighted lower.
+pub(crate) fn issue_identifiers(issue: &str) -> HashMap<String, bool> {
+    static TICKS: OnceLock<Regex> = OnceLock::new();
+    static CALL: OnceLock<Regex> = OnceLock::new();
+    static DOTTED: OnceLock<Regex> = OnceLock::new();
+    let ticks = TICKS.get_or_init(|| re(r"`([^`\n]{1,200})`"));
+    let call = CALL.get_or_init(|| re(r"([A-Za-z_][A-Za-z0-9_]*)\s*\("));
+    let dotted =
+        DOTTED.get_or_init(|| re(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)+"));
+    let mut out: HashMap<String, bool> = HashMap::new();
+    let mut code = |s: &str| {
+        for id in identifiers(s) {
+            out.insert(id.to_string(), true);
+        }
+    };
+    for c in ticks.captures_iter(issue) {
+        code(&c[1]);
+    }
+    for c in call.captures_iter(issue) {
+        code(&c[1]);
+    }
+    for m in dotted.find_iter(issue) {
+        // `foo.py` is a file, not a member access.
+        if !looks_like_file(m.as_str()) {
+            code(m.as_str());
+        }
+    }
+    for id in identifiers(issue) {
+        let compound = id.contains('_') && id.trim_matches('_').len() > 1
+            || id.chars().skip(1).any(|c| c.is_uppercase()) && id.chars().any(|c| c.is_lowercase());
+        out.entry(id.to_string())
+            .and_modify(|c| *c |= compound)
+            .or_insert(compound);
+    }
+    out
+}
+
+/// `a/b.py` or `b.py` is a file; `Settings.merge` is a member access.
+pub(crate) fn looks_like_file(s: &str) -> bool {
+    const EXTS: &[&str] = &[
+        "py", "pyi", "rs", "js", "jsx", "mjs", "ts", "tsx", "go", "java", "c", "h", "cc", "cpp",
+        "hpp", "rb", "php", "md", "txt", "json", "yaml", "yml", "toml", "cfg", "ini", "html",
+        "css", "sh", "kt", "cs", "swift", "scala", "lock", "xml", "sql", "rst",
+    ];
+    if s.contains("::") || s.contains("->") {
+        return false;
+    }
+    s.contains('/')
+        || s.rsplit_once('.')
+            .is_some_and(|(_, e)| EXTS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+pub(crate) fn components(p: &str) -> Vec<&str> {
+    p.split(['/', '\\'])
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect()
+}
+
+/// Trailing path components `candidate` and `file` share.
+pub(crate) fn common_suffix(candidate: &[&str], file: &[&str]) -> usize {
+    candidate
+        .iter()
+        .rev()
+        .zip(file.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_code_identifiers_in_issue() {
+        let ids = issue_identifiers(
+            "Calling `load()` on Settings.merge breaks parse_config; the value is wrong",
+        );
+        assert_eq!(ids.get("load"), Some(&true));
+        assert_eq!(ids.get("merge"), Some(&true));
+        assert_eq!(ids.get("parse_config"), Some(&true));
+        assert_eq!(ids.get("value"), Some(&false));
+    }
+
+    #[test]
+    fn parses_stack_frames() {
+        let text = "Traceback:\n  File \"/usr/lib/app/core/db.py\", line 42, in run\nthread 'main' panicked at src/x.rs:12:5";
+        let got: Vec<(String, String)> = frame_res()
+            .iter()
+            .flat_map(|r| {
+                r.captures_iter(text)
+                    .map(|c| (c[1].to_string(), c[2].to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(
+            got.contains(&("/usr/lib/app/core/db.py".into(), "42".into())),
+            "{got:?}"
+        );
+        assert!(got.contains(&("src/x.rs".into(), "12".into())), "{got:?}");
+    }
+}
