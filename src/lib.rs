@@ -26,6 +26,7 @@ pub mod publish;
 pub mod report;
 pub mod run_record;
 pub mod sandbox;
+pub mod runner_check;
 pub mod sanitize;
 pub mod secret;
 pub mod secret_handoff;
