@@ -102,7 +102,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let hint = missing_runner("octagit-no-such-runner --all", dir.path()).unwrap();
         assert!(hint.contains("host-mode action"), "{hint}");
-        assert!(hint.contains("`octagit-no-such-runner` is not installed"), "{hint}");
+        assert!(
+            hint.contains("`octagit-no-such-runner` is not installed"),
+            "{hint}"
+        );
         assert!(hint.contains("setup-command"), "{hint}");
     }
 
@@ -151,7 +154,10 @@ mod tests {
             "{hint}"
         );
         let with = fake_bin(dir.path(), "python", 0);
-        assert_eq!(missing_runner_on("python -m pytest -q", dir.path(), &with), None);
+        assert_eq!(
+            missing_runner_on("python -m pytest -q", dir.path(), &with),
+            None
+        );
         let none = dir.path().join("empty").into_os_string();
         let hint = missing_runner_on("python -m pytest -q", dir.path(), &none).unwrap();
         assert!(hint.contains("`python` is not installed"), "{hint}");

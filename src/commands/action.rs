@@ -347,13 +347,12 @@ impl Action {
                     "the run was started by the bot `{actor}`; bots never trigger OctaGit"
                 )));
             }
-            let have =
-                p.gh.permission(&actor).await.map_err(|e| {
-                    api_stop(
-                        &e,
-                        "; the token needs read access to the repository's collaborators",
-                    )
-                })?;
+            let have = p.gh.permission(&actor).await.map_err(|e| {
+                api_stop(
+                    &e,
+                    "; the token needs read access to the repository's collaborators",
+                )
+            })?;
             let need = p.cfg.min_permission.clone();
             if !permission_reaches(&have, &need) {
                 return Err(Stop::Skip(format!(

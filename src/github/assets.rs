@@ -181,7 +181,9 @@ fn commit_and_push(
         // Still in the branch's history after the push? (A concurrent run may have
         // force-pushed over it.)
         match fetch_tip(&repo, t)? {
-            Some(now) if now == commit || repo.graph_descendant_of(now, commit).unwrap_or(false) => {
+            Some(now)
+                if now == commit || repo.graph_descendant_of(now, commit).unwrap_or(false) =>
+            {
                 drop_local(&repo, &local_ref);
                 drop_local(&repo, REMOTE_TIP_REF);
                 return Ok(commit.to_string());
@@ -250,7 +252,10 @@ fn commit_on(
     png: Option<&[u8]>,
 ) -> Result<git2::Oid, String> {
     let e = |e: git2::Error| e.message().to_string();
-    let parent = parent.map(|p| repo.find_commit(*p)).transpose().map_err(e)?;
+    let parent = parent
+        .map(|p| repo.find_commit(*p))
+        .transpose()
+        .map_err(e)?;
     let base = match &parent {
         Some(p) => p.tree().map_err(e)?,
         None => {

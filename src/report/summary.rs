@@ -737,7 +737,10 @@ fn terrain(s: &mut String, record: &RunRecord) {
         return;
     }
     if let Some(e) = image.and_then(|i| i.error.as_deref()) {
-        s.push_str(&format!("> [!NOTE]\n> No terrain picture here: {}\n\n", md(e)));
+        s.push_str(&format!(
+            "> [!NOTE]\n> No terrain picture here: {}\n\n",
+            md(e)
+        ));
     }
     if let Some(h) = idx.heatmap.as_deref().filter(|h| !h.trim().is_empty()) {
         s.push_str(&fenced("text", &redact(h)));

@@ -35,9 +35,10 @@ async fn server_errors_on_reads_are_retried() {
         .await;
     Mock::given(method("GET"))
         .and(path("/repos/o/r/issues/1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"number": 1, "title": "t", "state": "open", "body": null}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"number": 1, "title": "t", "state": "open", "body": null})),
+        )
         .mount(&server)
         .await;
     let gh = GitHub::new(&server.uri(), &Secret::new(TOKEN), "o/r").unwrap();
@@ -119,7 +120,9 @@ async fn a_pull_request_created_behind_a_502_is_found_not_opened_twice() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/repos/o/r/pulls"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"message": "Service Unavailable"})))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_json(json!({"message": "Service Unavailable"})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))

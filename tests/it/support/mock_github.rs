@@ -265,12 +265,14 @@ impl MockGitHub {
             })
             .mount(&self.server)
             .await;
-        Mock::given(path_regex(r"^/repos/[^/]+/[^/]+/issues/\d+/labels(/[^/]+)?$"))
-            .respond_with(LabelsRespond {
-                state: self.state.clone(),
-            })
-            .mount(&self.server)
-            .await;
+        Mock::given(path_regex(
+            r"^/repos/[^/]+/[^/]+/issues/\d+/labels(/[^/]+)?$",
+        ))
+        .respond_with(LabelsRespond {
+            state: self.state.clone(),
+        })
+        .mount(&self.server)
+        .await;
     }
 
     /// Put a comment on issue `n` as someone else wrote it (a person, or an earlier run).
