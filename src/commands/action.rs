@@ -636,13 +636,15 @@ impl Action {
             }
         }
         let labels = triage::StatusLabels::from_config(&p.cfg);
-        if let Err(e) = triage::mark_handled(
-            &p.gh,
-            issue.number,
-            &labels,
-            record.status == RunStatus::Success,
-        )
-        .await
+        let handled = matches!(record.status, RunStatus::Success | RunStatus::Failed);
+        if handled
+            && let Err(e) = triage::mark_handled(
+                &p.gh,
+                issue.number,
+                &labels,
+                record.status == RunStatus::Success,
+            )
+            .await
         {
             wf::annotate(
                 Level::Warning,

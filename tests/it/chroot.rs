@@ -289,11 +289,26 @@ fn apparent_size(dir: &Path) -> u64 {
     total
 }
 
+/// What debian's `-slim` images configure in /etc/dpkg/dpkg.cfg.d/docker (debuerreotype's
+/// slimification): no docs, man pages, info or translations. Applied here so the root
+/// (and the size this test reports) is the slim image's.
+const SLIM_DPKG: &[&str] = &[
+    "path-exclude=/usr/share/doc/*",
+    "path-include=/usr/share/doc/*/copyright",
+    "path-exclude=/usr/share/man/*",
+    "path-exclude=/usr/share/groff/*",
+    "path-exclude=/usr/share/info/*",
+    "path-exclude=/usr/share/lintian/*",
+    "path-exclude=/usr/share/linda/*",
+    "path-exclude=/usr/share/locale/*",
+    "path-include=/usr/share/locale/locale.alias",
+];
+
 /// The runtime root, built (or reused from target/) from the Dockerfile.
 fn runtime_root(rt: &Runtime, sources: &str) -> PathBuf {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (&rt.suite, &rt.packages, &rt.runs, sources).hash(&mut h);
+    (&rt.suite, &rt.packages, &rt.runs, sources, SLIM_DPKG).hash(&mut h);
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/chroot-rootfs");
     let root = base.join(format!("{}-{:016x}", rt.suite, h.finish()));
     if root.join(".octagit-complete").is_file() {
@@ -308,6 +323,9 @@ fn runtime_root(rt: &Runtime, sources: &str) -> PathBuf {
     let mut cmd = Command::new("mmdebstrap");
     cmd.args(["--variant=apt", "--quiet"])
         .arg(format!("--include={}", rt.packages.join(",")));
+    for opt in SLIM_DPKG {
+        cmd.arg(format!("--dpkgopt={opt}"));
+    }
     for (env, run) in &rt.runs {
         let vars: Vec<String> = env
             .iter()
