@@ -38,7 +38,7 @@ FROM debian:bookworm-slim
 #   create namespaces (else OctaGit drops to another uid).
 # tests/it/chroot.rs builds this stage's filesystem from the package list below with
 # mmdebstrap and runs `octagit action` inside it, so keep the list on the install line.
-# Size: the root filesystem is ~455 MiB before the binary (measured by that test; npm and
+# Size: the root filesystem is ~392 MiB before the binary (measured by that test; npm and
 # its node-* modules are the largest part). README "The container image" has the figure.
 # hadolint ignore=DL3008
 RUN apt-get update \
