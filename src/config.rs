@@ -233,6 +233,7 @@ impl Overrides {
                 .transpose()?,
             allow_unsandboxed: get("allow-unsandboxed")
                 .map(|v| parse_bool(&v).map_err(|m| bad("allow-unsandboxed", m)))
+                .transpose()?,
             // An empty input turns the pictures off, so presence counts, not content. The
             // input's declared default defers to the config file: the runner passes every
             // declared input, so the default is indistinguishable from "not given".

@@ -357,6 +357,30 @@ fn runtime_root(rt: &Runtime, sources: &str) -> PathBuf {
     root
 }
 
+/// `/proc` mounted in the root for the test's length, as the container runtime provides it
+/// (octagit re-executes itself through `/proc/self/exe` and the sandbox reads `/proc`).
+struct ProcMount(PathBuf);
+
+impl ProcMount {
+    fn new(root: &Path) -> ProcMount {
+        let target = root.join("proc");
+        std::fs::create_dir_all(&target).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "proc", "proc"])
+            .arg(&target)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "mount -t proc failed in {}", target.display());
+        ProcMount(target)
+    }
+}
+
+impl Drop for ProcMount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
 struct Scenario<'a> {
     name: &'a str,
     files: &'a [(&'a str, &'a str)],
@@ -569,6 +593,7 @@ async fn the_image_runs_python_and_node_test_suites_in_a_chroot() {
     };
     let root = runtime_root(&rt, &sources);
     let size = apparent_size(&root);
+    let _proc = ProcMount::new(&root);
     eprintln!(
         "chroot: runtime root is {:.0} MiB ({} packages from the Dockerfile)",
         size as f64 / (1024.0 * 1024.0),
