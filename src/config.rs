@@ -55,10 +55,24 @@ pub struct Config {
     /// `reasoning_effort` for reasoning models (gpt-5, o3, o4-mini, ...): minimal, low,
     /// medium or high. Other models never get it. Default: the provider's own default.
     pub reasoning_effort: Option<String>,
+    /// Orphan branch the action commits the terrain pictures to, so comments and summaries
+    /// can show them. Empty turns the pictures off (the text heatmap stays).
+    pub assets_branch: String,
+    /// Label the action puts on an issue it fixed; triage skips labelled issues.
+    pub done_label: String,
+    /// Label the action puts on an issue it could not fix; triage skips it until a person
+    /// removes the label.
+    pub failed_label: String,
+    /// Fail the step (exit 1) when a run ends without a fix. Off: the step succeeds and the
+    /// `status`/`failure-class` outputs say what happened.
+    pub fail_on_no_fix: bool,
 }
 
 /// The values OpenAI documents for `reasoning_effort` (`none` and `xhigh` on gpt-5.1+).
 pub const REASONING_EFFORTS: [&str; 6] = ["none", "minimal", "low", "medium", "high", "xhigh"];
+
+/// Default of `assets_branch` (and of the action's `assets-branch` input).
+pub const DEFAULT_ASSETS_BRANCH: &str = "octagit-assets";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -110,6 +124,10 @@ impl Default for Config {
             pass_env: Vec::new(),
             allow_unsandboxed: false,
             reasoning_effort: None,
+            assets_branch: DEFAULT_ASSETS_BRANCH.into(),
+            done_label: "octagit:done".into(),
+            failed_label: "octagit:failed".into(),
+            fail_on_no_fix: true,
         }
     }
 }
@@ -151,6 +169,10 @@ pub struct Overrides {
     pub min_permission: Option<String>,
     pub test_network: Option<bool>,
     pub allow_unsandboxed: Option<bool>,
+    pub assets_branch: Option<String>,
+    pub done_label: Option<String>,
+    pub failed_label: Option<String>,
+    pub fail_on_no_fix: Option<bool>,
 }
 
 impl Overrides {
@@ -211,6 +233,18 @@ impl Overrides {
                 .transpose()?,
             allow_unsandboxed: get("allow-unsandboxed")
                 .map(|v| parse_bool(&v).map_err(|m| bad("allow-unsandboxed", m)))
+                .transpose()?,
+            // An empty input turns the pictures off, so presence counts, not content. The
+            // input's declared default defers to the config file: the runner passes every
+            // declared input, so the default is indistinguishable from "not given".
+            assets_branch: vars
+                .get("INPUT_ASSETS-BRANCH")
+                .map(|v| v.trim().to_string())
+                .filter(|v| v != DEFAULT_ASSETS_BRANCH),
+            done_label: get("done-label"),
+            failed_label: get("failed-label"),
+            fail_on_no_fix: get("fail-on-no-fix")
+                .map(|v| parse_bool(&v).map_err(|m| bad("fail-on-no-fix", m)))
                 .transpose()?,
         })
     }
@@ -368,6 +402,10 @@ impl Config {
         set!(min_permission);
         set!(test_network);
         set!(allow_unsandboxed);
+        set!(assets_branch);
+        set!(done_label);
+        set!(failed_label);
+        set!(fail_on_no_fix);
         if let Some(l) = &o.trigger_label {
             self.trigger.label = l.clone();
         }

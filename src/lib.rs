@@ -25,6 +25,7 @@ pub mod provider;
 pub mod publish;
 pub mod report;
 pub mod run_record;
+pub mod runner_check;
 pub mod sandbox;
 pub mod sanitize;
 pub mod secret;

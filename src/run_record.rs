@@ -55,6 +55,10 @@ pub struct RunRecord {
     pub finish_summary: Option<String>,
     pub advice: Option<Advice>,
     pub publish: Option<PublishRecord>,
+    /// The terrain picture as published for people on GitHub (the assets branch), or why
+    /// it could not be. Set by the action after the pipeline.
+    #[serde(default)]
+    pub terrain_image: Option<TerrainImage>,
     /// File names written into the run directory.
     #[serde(default)]
     pub artefacts: Vec<String>,
@@ -461,6 +465,20 @@ pub struct PublishRecord {
     pub notes: Vec<String>,
 }
 
+/// `terrain.svg` and `terrain.png` committed to the assets branch, embeddable by URL.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TerrainImage {
+    pub branch: String,
+    /// The assets commit that holds the pictures (URLs pin it, so later runs cannot change
+    /// what an old comment shows).
+    pub commit: Option<String>,
+    /// `<server>/<owner>/<repo>/raw/<commit>/runs/<id>/terrain.svg`.
+    pub svg_url: Option<String>,
+    pub png_url: Option<String>,
+    /// Why there is no picture (push refused, assets turned off, no terrain drawn).
+    pub error: Option<String>,
+}
+
 impl RunRecord {
     pub fn new(run_id: impl Into<String>, task: TaskInfo, demo: bool) -> Self {
         RunRecord {
@@ -491,6 +509,7 @@ impl RunRecord {
             finish_summary: None,
             advice: None,
             publish: None,
+            terrain_image: None,
             artefacts: vec![],
             warnings: vec![],
             sandbox: None,

@@ -75,7 +75,37 @@ struct Action {
 /// A run that stops before the pipeline: what to say and how to exit.
 enum Stop {
     Skip(String),
+    /// Bad input or configuration (`failure-class` config).
     Error(String),
+    /// GitHub refused or failed a request: the message and the `failure-class`.
+    Api(String, &'static str),
+}
+
+/// The `failure-class` output for a GitHub API error: `auth` (the token was refused),
+/// `rate` (rate limited), `permission` (the token or the user lacks a permission),
+/// `github-api` (GitHub failed or could not be reached), `config` (our own set-up).
+pub fn api_failure_class(e: &ApiError) -> &'static str {
+    match e {
+        ApiError::Status { status: 401, .. } => "auth",
+        ApiError::Status { status: 429, .. } => "rate",
+        ApiError::Status { status: 403, .. } if e.text_lower().contains("rate limit") => "rate",
+        ApiError::Status {
+            status: 403 | 404, ..
+        } => "permission",
+        ApiError::Status { .. } | ApiError::Transport { .. } => "github-api",
+        ApiError::Config(_) => "config",
+    }
+}
+
+fn api_stop(e: &ApiError, context: &str) -> Stop {
+    let hint = match e.status() {
+        Some(401) => " The token was refused: check the `github-token` input.",
+        Some(403) | Some(404) => {
+            " The token lacks a permission: the workflow needs `permissions:` contents, issues and pull-requests `write`."
+        }
+        _ => "",
+    };
+    Stop::Api(format!("{e}{context}.{hint}"), api_failure_class(e))
 }
 
 impl Action {
@@ -125,13 +155,17 @@ impl Action {
     }
 
     fn error(&self, message: &str) -> i32 {
+        self.error_class(message, "config")
+    }
+
+    fn error_class(&self, message: &str, class: &str) -> i32 {
         wf::annotate(Level::Error, Some("OctaGit"), message);
         self.summary(&format!(
             "## OctaGit: could not start\n\n{}\n",
             crate::secret::redact(message)
         ));
         self.output("status", "error");
-        self.output("failure-class", "config");
+        self.output("failure-class", class);
         exit::USAGE
     }
 
@@ -139,6 +173,7 @@ impl Action {
         match s {
             Stop::Skip(r) => self.skip(&r),
             Stop::Error(m) => self.error(&m),
+            Stop::Api(m, class) => self.error_class(&m, class),
         }
     }
 
@@ -255,7 +290,15 @@ impl Action {
             .and_then(|v| v.parse::<usize>().ok())
             .unwrap_or(DEFAULT_TRIAGE_CAP);
         wf::group("OctaGit triage");
-        let plan = triage::plan(&p.gh, &p.cfg.trigger.label, &p.cfg.branch_prefix, cap).await;
+        let labels = triage::StatusLabels::from_config(&p.cfg);
+        let plan = triage::plan(
+            &p.gh,
+            &p.cfg.trigger.label,
+            &p.cfg.branch_prefix,
+            &labels,
+            cap,
+        )
+        .await;
         wf::endgroup();
         match plan {
             Ok(plan) => {
@@ -276,14 +319,7 @@ impl Action {
     }
 
     fn api_error(&self, e: &ApiError) -> i32 {
-        let hint = match e.status() {
-            Some(401) => " The token was refused: check the `github-token` input.",
-            Some(403) => {
-                " The token lacks a permission: the workflow needs `permissions:` contents, issues and pull-requests `write`."
-            }
-            _ => "",
-        };
-        self.error(&format!("{e}.{hint}"))
+        self.stop(api_stop(e, ""))
     }
 
     /// Who may trigger, and is the issue workable. Returns the issue to work on.
@@ -312,9 +348,10 @@ impl Action {
                 )));
             }
             let have = p.gh.permission(&actor).await.map_err(|e| {
-                Stop::Error(format!(
-                    "{e}; the token needs read access to the repository's collaborators"
-                ))
+                api_stop(
+                    &e,
+                    "; the token needs read access to the repository's collaborators",
+                )
             })?;
             let need = p.cfg.min_permission.clone();
             if !permission_reaches(&have, &need) {
@@ -339,7 +376,7 @@ impl Action {
             None => {
                 let i = p.gh.issue(number).await.map_err(|e| match e.status() {
                     Some(404) | Some(410) => Stop::Error(format!("issue #{number} does not exist in {} (or was deleted); check the `issue-number` input", p.slug)),
-                    _ => Stop::Error(e.to_string()),
+                    _ => api_stop(&e, ""),
                 })?;
                 WorkIssue {
                     is_pr: i.is_pull_request(),
@@ -376,10 +413,7 @@ impl Action {
                 .input("force")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         if !force {
-            let pulls =
-                p.gh.open_pulls()
-                    .await
-                    .map_err(|e| Stop::Error(e.to_string()))?;
+            let pulls = p.gh.open_pulls().await.map_err(|e| api_stop(&e, ""))?;
             if let Some(pr) = triage::open_pr_for(&pulls, &p.cfg.branch_prefix, issue.number) {
                 return Err(Stop::Skip(format!(
                     "issue #{} already has an open OctaGit pull request{}; close it or run with --force to try again",
@@ -538,14 +572,15 @@ impl Action {
             branch_prefix: p.cfg.branch_prefix.clone(),
             wip_suffix: p.cfg.wip_suffix.clone(),
         };
-        let out_dir = self.var("RUNNER_TEMP").map(|t| {
-            PathBuf::from(t).join("octagit").join(format!(
-                "run-{}-issue-{}",
-                self.var("GITHUB_RUN_ID")
-                    .unwrap_or_else(|| chrono::Utc::now().format("%Y%m%dT%H%M%S").to_string()),
-                issue.number
-            ))
-        });
+        let run_name = format!(
+            "run-{}-issue-{}",
+            self.var("GITHUB_RUN_ID")
+                .unwrap_or_else(|| chrono::Utc::now().format("%Y%m%dT%H%M%S").to_string()),
+            issue.number
+        );
+        let paths = crate::github::runner_paths::ArtefactRoot::from_vars(&self.vars);
+        let out_dir = paths.as_ref().map(|r| r.here.join(&run_name));
+        self.runner_hint(workspace, &p.cfg);
         let mut env = crate::provider::ProviderEnv::from_process(p.cfg.providers.clone());
         env.vars.extend(provider_vars_from_inputs(&self.vars));
         env.request_timeout = Some(std::time::Duration::from_secs(p.cfg.request_timeout_secs));
@@ -553,7 +588,7 @@ impl Action {
             out_dir,
             origin: "action".into(),
             provider_env: Some(env),
-            publish: Some(target),
+            publish: Some(target.clone()),
             progress: Some(Box::new({
                 sender.open_first_group();
                 sender
@@ -588,6 +623,8 @@ impl Action {
             }
         };
         let mut record = outcome.record;
+        self.publish_terrain(workspace, p, &target, &mut record, &outcome.dir)
+            .await;
         if let Some(c) = comment.as_mut() {
             c.update(&progress::render_final(&record, run_url.as_deref()))
                 .await;
@@ -598,11 +635,115 @@ impl Action {
                 pubrec.comment_url = c.url.clone();
             }
         }
-        self.report(&record, &outcome.dir);
+        let labels = triage::StatusLabels::from_config(&p.cfg);
+        let handled = matches!(record.status, RunStatus::Success | RunStatus::Failed);
+        if handled
+            && let Err(e) = triage::mark_handled(
+                &p.gh,
+                issue.number,
+                &labels,
+                record.status == RunStatus::Success,
+            )
+            .await
+        {
+            wf::annotate(
+                Level::Warning,
+                Some("Labels"),
+                &format!("{e}; scheduled triage may pick this issue again"),
+            );
+        }
+        // The record gained the picture and the comment: rewrite run.json and the reports
+        // so the files the outputs point at say the same as the job summary.
+        if let Err(e) = record.write(&outcome.dir) {
+            eprintln!("warning: cannot rewrite run.json: {e}");
+        }
+        if let Err(e) = crate::report::write_all(&record, &outcome.dir) {
+            eprintln!("warning: cannot rewrite the reports: {e}");
+        }
+        let host_dir = paths
+            .as_ref()
+            .map(|r| r.host.join(&run_name))
+            .unwrap_or_else(|| outcome.dir.clone());
+        self.report(&record, &outcome.dir, &host_dir);
+        if outcome.exit_code == exit::NO_FIX && !p.cfg.fail_on_no_fix {
+            println!(
+                "No fix, and `fail-on-no-fix` is false: the step succeeds; the `status` and `failure-class` outputs say what happened."
+            );
+            return exit::OK;
+        }
         outcome.exit_code
     }
 
-    fn report(&self, record: &RunRecord, dir: &Path) {
+    /// The assets branch: commit the run's terrain pictures, then show them in the PR body
+    /// (the summary and the comment render from the record). Any refusal leaves the text
+    /// heatmap in place and says why.
+    async fn publish_terrain(
+        &self,
+        workspace: &Path,
+        p: &Prepared,
+        publish: &crate::publish::PublishTarget,
+        record: &mut RunRecord,
+        dir: &Path,
+    ) {
+        let branch = p.cfg.assets_branch.trim().to_string();
+        if branch.is_empty() {
+            return;
+        }
+        let target = crate::github::assets::AssetsTarget {
+            branch,
+            push_url: publish.push_url(workspace),
+            token: Some(p.token.clone()),
+            server_url: publish.server_url.clone(),
+            repo_slug: p.slug.clone(),
+        };
+        let (repo, dir_c, run_id) = (
+            workspace.to_path_buf(),
+            dir.to_path_buf(),
+            record.run_id.clone(),
+        );
+        let img = tokio::task::spawn_blocking(move || {
+            crate::github::assets::publish_terrain(&repo, &dir_c, &run_id, &target)
+        })
+        .await
+        .unwrap_or_else(|e| crate::run_record::TerrainImage {
+            error: Some(format!("the assets step stopped unexpectedly: {e}")),
+            ..Default::default()
+        });
+        if let Some(e) = &img.error {
+            wf::annotate(Level::Warning, Some("Terrain picture"), e);
+        }
+        if let (Some(n), Some(_)) = (
+            record.publish.as_ref().and_then(|pr| pr.pr_number),
+            img.svg_url.as_ref(),
+        ) && let Err(e) = crate::github::assets::embed_in_pull(&p.gh, n, &img).await
+        {
+            wf::annotate(
+                Level::Warning,
+                Some("Terrain picture"),
+                &format!("the picture could not be added to pull request #{n}: {e}"),
+            );
+        }
+        record.terrain_image = Some(img);
+    }
+
+    /// Say, before the run, when the test runner the gate will use is not installed here:
+    /// the baseline would fail for a reason no edit can fix.
+    fn runner_hint(&self, workspace: &Path, cfg: &Config) {
+        if cfg.setup_command.is_some() {
+            return;
+        }
+        let Some(cmd) = crate::gate::choose(cfg.test_command.as_deref(), "config", workspace)
+        else {
+            return;
+        };
+        if let Some(hint) = crate::runner_check::missing_runner(&cmd.command, workspace) {
+            wf::annotate(Level::Warning, Some("Test runner missing"), &hint);
+        }
+    }
+
+    /// Outputs and the job summary. `dir` is the run directory as this process sees it,
+    /// `host_dir` the same directory as later steps of the job see it.
+    fn report(&self, record: &RunRecord, dir: &Path, host_dir: &Path) {
         let status = match record.status {
             RunStatus::Success => "success",
             RunStatus::Failed => "failed",
@@ -617,6 +758,10 @@ impl Action {
         );
         self.output("pr-url", publish.pr_url.as_deref().unwrap_or(""));
         self.output(
+            "pr-number",
+            &publish.pr_number.map(|n| n.to_string()).unwrap_or_default(),
+        );
+        self.output(
             "branch",
             if publish.pushed {
                 publish.branch.as_deref().unwrap_or("")
@@ -626,15 +771,23 @@ impl Action {
         );
         self.output("cost-usd", &format!("{:.4}", record.cost_usd));
         let file = |name: &str| {
-            let f = dir.join(name);
-            if f.is_file() {
-                f.display().to_string()
+            if dir.join(name).is_file() {
+                host_dir.join(name).display().to_string()
             } else {
                 String::new()
             }
         };
         self.output("summary-path", &file("summary.md"));
+        self.output("report-path", &file("report.html"));
         self.output("terrain-path", &file("terrain.svg"));
+        self.output(
+            "terrain-url",
+            record
+                .terrain_image
+                .as_ref()
+                .and_then(|i| i.svg_url.as_deref())
+                .unwrap_or(""),
+        );
         self.summary(&crate::report::job_summary(record));
         if let Some(e) = &publish.error {
             wf::annotate(Level::Warning, Some("Publish"), e);

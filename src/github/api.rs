@@ -6,6 +6,12 @@
 //! status and message for the publish step to branch on (422 exists, 422 no drafts, 403).
 //! octocrab 0.54 already sends `X-GitHub-Api-Version: 2022-11-28` on every request (its
 //! `_SET_HEADERS_MAP`); adding it again would send the header twice.
+//!
+//! Retries: reads and PATCHes (idempotent) go through octocrab's retry layer, which repeats
+//! on 5xx and transport errors. A POST that creates something (a comment, a pull request)
+//! must never be repeated blindly: a 502 may arrive after GitHub already created it. Those
+//! go through a second client without that layer ([`GitHub::post_once`]); after an unknown
+//! outcome we look for what we meant to create before posting again.
 
 use octocrab::Octocrab;
 use octocrab::service::middleware::retry::{NoOpRateLimitMetrics, RetryConfig};
@@ -112,12 +118,47 @@ impl IssueInfo {
 pub struct CommentInfo {
     pub id: u64,
     pub html_url: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub user: Option<UserInfo>,
+    #[serde(default)]
+    pub author_association: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct UserInfo {
+    #[serde(default)]
+    pub login: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+}
+
+impl CommentInfo {
+    /// Written by a bot (the `GITHUB_TOKEN` posts as `github-actions[bot]`) or by someone
+    /// with write access: the only authors whose marked comment OctaGit will take over. A
+    /// stranger pasting the marker into a comment does not get it edited.
+    pub fn by_trusted_author(&self) -> bool {
+        let bot = self
+            .user
+            .as_ref()
+            .is_some_and(|u| u.kind == "Bot" || u.login.ends_with("[bot]"));
+        let member = matches!(
+            self.author_association.as_deref(),
+            Some("OWNER" | "MEMBER" | "COLLABORATOR")
+        );
+        bot || member
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct PullInfo {
     pub number: u64,
     pub html_url: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
     #[serde(default)]
     pub draft: bool,
     #[serde(default)]
@@ -149,10 +190,26 @@ struct PermissionAnswer {
 /// Pages fetched at most when listing issues or pulls (100 per page).
 pub const MAX_PAGES: usize = 10;
 
+/// Attempts at most for a POST that creates something (each after a check that the
+/// previous one did not land).
+pub const CREATE_ATTEMPTS: usize = 3;
+
+/// The outcome of one POST sent exactly once.
+#[derive(Debug)]
+pub enum Once<T> {
+    Created(T),
+    /// GitHub answered with an error it sends before acting (4xx): nothing was created.
+    Refused(ApiError),
+    /// A 5xx or a broken connection: GitHub may or may not have acted.
+    Unknown(ApiError),
+}
+
 /// A client for one repository.
 #[derive(Clone)]
 pub struct GitHub {
     crab: Octocrab,
+    /// The same client without the retry layer, for POSTs that create things.
+    crab_once: Octocrab,
     pub owner: String,
     pub repo: String,
 }
@@ -171,25 +228,32 @@ impl GitHub {
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
             .ok_or_else(|| ApiError::Config(format!("`{repo_slug}` is not owner/name")))?;
-        let crab = Octocrab::builder()
-            .base_uri(api_url.trim_end_matches('/'))
-            .map_err(|e| ApiError::Config(format!("GITHUB_API_URL `{api_url}` is not a URL: {e}")))?
-            .personal_token(token.expose().to_string())
-            // Server errors and transport failures are retried; a 403/429 carrying
-            // `retry-after` (GitHub's secondary rate limit) waits as told. A bare 403 is
-            // not retried: it is usually a real refusal (Actions may not open PRs).
-            .add_retry_config(RetryConfig::HandleRateLimits {
-                metrics: std::sync::Arc::new(NoOpRateLimitMetrics),
-                max_retries: 3,
-                min_wait_seconds: 2,
-                retry_on_forbidden: false,
-            })
-            .set_connect_timeout(Some(std::time::Duration::from_secs(20)))
-            .set_read_timeout(Some(std::time::Duration::from_secs(60)))
-            .build()
-            .map_err(|e| ApiError::Config(one_line(&e.to_string())))?;
+        let build = |retry: RetryConfig| {
+            Octocrab::builder()
+                .base_uri(api_url.trim_end_matches('/'))
+                .map_err(|e| {
+                    ApiError::Config(format!("GITHUB_API_URL `{api_url}` is not a URL: {e}"))
+                })?
+                .personal_token(token.expose().to_string())
+                .add_retry_config(retry)
+                .set_connect_timeout(Some(std::time::Duration::from_secs(20)))
+                .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+                .build()
+                .map_err(|e| ApiError::Config(one_line(&e.to_string())))
+        };
+        // Server errors and transport failures are retried; a 403/429 carrying
+        // `retry-after` (GitHub's secondary rate limit) waits as told. A bare 403 is not
+        // retried: it is usually a real refusal (Actions may not open PRs).
+        let crab = build(RetryConfig::HandleRateLimits {
+            metrics: std::sync::Arc::new(NoOpRateLimitMetrics),
+            max_retries: 3,
+            min_wait_seconds: 2,
+            retry_on_forbidden: false,
+        })?;
+        let crab_once = build(RetryConfig::None)?;
         Ok(GitHub {
             crab,
+            crab_once,
             owner: owner.to_string(),
             repo: repo.to_string(),
         })
@@ -231,12 +295,100 @@ impl GitHub {
             .map_err(|e| map_err(&format!("reading issue #{number}"), e))
     }
 
+    /// Post a comment. A 5xx or a cut connection is followed by a look at the issue's
+    /// comments: if the comment landed it is returned, otherwise it is posted again.
     pub async fn create_comment(&self, issue: u64, body: &str) -> Result<CommentInfo, ApiError> {
-        let body = serde_json::json!({ "body": crate::secret::redact(body) });
-        self.crab
-            .post(self.path(&format!("issues/{issue}/comments")), Some(&body))
-            .await
-            .map_err(|e| map_err(&format!("commenting on #{issue}"), e))
+        let text = crate::secret::redact(body);
+        let payload = serde_json::json!({ "body": text });
+        let route = self.path(&format!("issues/{issue}/comments"));
+        let what = format!("commenting on #{issue}");
+        let mut last = None;
+        for _ in 0..CREATE_ATTEMPTS {
+            match self.post_once::<CommentInfo>(&route, &payload, &what).await {
+                Once::Created(c) => return Ok(c),
+                Once::Refused(e) => return Err(e),
+                Once::Unknown(e) => {
+                    let comments = self.comments(issue).await?;
+                    if let Some(c) = comments
+                        .into_iter()
+                        .rev()
+                        .find(|c| c.body.as_deref() == Some(text.as_str()))
+                    {
+                        return Ok(c);
+                    }
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| ApiError::Config("no attempt was made".into())))
+    }
+
+    /// The issue's comments, oldest first (paged).
+    pub async fn comments(&self, issue: u64) -> Result<Vec<CommentInfo>, ApiError> {
+        let q = [("per_page", "100")];
+        self.paged(
+            self.path(&format!("issues/{issue}/comments")),
+            &q,
+            &format!("listing the comments of #{issue}"),
+        )
+        .await
+    }
+
+    /// Send one POST, exactly once. Rate-limit answers (403/429 with `retry-after`, which
+    /// GitHub sends before acting) are waited out and sent again; nothing else is repeated.
+    pub async fn post_once<T: serde::de::DeserializeOwned>(
+        &self,
+        route: &str,
+        payload: &serde_json::Value,
+        what: &str,
+    ) -> Once<T> {
+        for _ in 0..=CREATE_ATTEMPTS {
+            let resp = match self.crab_once._post(route, Some(payload)).await {
+                Ok(r) => r,
+                Err(e) => return Once::Unknown(map_err(what, e)),
+            };
+            let status = resp.status().as_u16();
+            let wait = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            if matches!(status, 403 | 429)
+                && let Some(secs) = wait
+            {
+                // Short waits only: a longer one is reported, not slept through.
+                if secs <= 120 {
+                    tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+                    continue;
+                }
+            }
+            return match octocrab::map_github_error(resp).await {
+                Ok(ok) => match self.crab_once.body_to_string(ok).await {
+                    Ok(text) => match serde_json::from_str::<T>(&text) {
+                        Ok(v) => Once::Created(v),
+                        // It was created; only the answer is odd. Do not post again.
+                        Err(e) => Once::Refused(ApiError::Transport {
+                            what: what.to_string(),
+                            message: format!("undecodable answer: {e}"),
+                        }),
+                    },
+                    Err(e) => Once::Unknown(map_err(what, e)),
+                },
+                Err(e) => {
+                    let e = map_err(what, e);
+                    if status >= 500 {
+                        Once::Unknown(e)
+                    } else {
+                        Once::Refused(e)
+                    }
+                }
+            };
+        }
+        Once::Refused(ApiError::Status {
+            what: what.to_string(),
+            status: 429,
+            message: "still rate limited after waiting; try again later".into(),
+        })
     }
 
     pub async fn update_comment(&self, id: u64, body: &str) -> Result<CommentInfo, ApiError> {
@@ -247,6 +399,23 @@ impl GitHub {
             .map_err(|e| map_err("updating the progress comment", e))
     }
 
+    /// Remove one label; a label the issue does not carry (404) is not an error.
+    pub async fn remove_label(&self, issue: u64, label: &str) -> Result<(), ApiError> {
+        let route = self.path(&format!("issues/{issue}/labels/{}", encode_segment(label)));
+        match self
+            .crab
+            .delete::<serde_json::Value, _, ()>(route, None)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => match map_err(&format!("removing label `{label}` from #{issue}"), e) {
+                ApiError::Status { status: 404, .. } => Ok(()),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// Adding labels is idempotent (a label already there stays once), so it may retry.
     pub async fn add_labels(&self, issue: u64, labels: &[&str]) -> Result<(), ApiError> {
         let body = serde_json::json!({ "labels": labels });
         self.crab
@@ -273,10 +442,33 @@ impl GitHub {
             body: &body,
             draft,
         };
+        let payload = serde_json::to_value(&req).unwrap_or_default();
+        let route = self.path("pulls");
+        let mut last = None;
+        for _ in 0..CREATE_ATTEMPTS {
+            match self
+                .post_once::<PullInfo>(&route, &payload, "opening the pull request")
+                .await
+            {
+                Once::Created(p) => return Ok(p),
+                Once::Refused(e) => return Err(e),
+                // The PR may exist now: look before opening another.
+                Once::Unknown(e) => {
+                    if let Some(p) = self.pulls_for_head(head).await?.into_iter().next() {
+                        return Ok(p);
+                    }
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| ApiError::Config("no attempt was made".into())))
+    }
+
+    pub async fn pull(&self, number: u64) -> Result<PullInfo, ApiError> {
         self.crab
-            .post(self.path("pulls"), Some(&req))
+            .get(self.path(&format!("pulls/{number}")), None::<&()>)
             .await
-            .map_err(|e| map_err("opening the pull request", e))
+            .map_err(|e| map_err(&format!("reading pull request #{number}"), e))
     }
 
     pub async fn update_pull(

@@ -7,7 +7,7 @@
 
 use tokio::sync::mpsc;
 
-use crate::github::api::GitHub;
+use crate::github::api::{CommentInfo, GitHub};
 use crate::run_record::{RunRecord, RunStatus, StageStatus};
 
 /// Marks OctaGit's own comment (and lets a later run find it).
@@ -143,6 +143,13 @@ pub fn render_final(record: &RunRecord, run_url: Option<&str>) -> String {
     if let Some(a) = &record.advice {
         s.push_str(&format!("**Next step:** {}\n\n", a.next_step));
     }
+    if let Some(md) = record
+        .terrain_image
+        .as_ref()
+        .and_then(crate::github::assets::image_markdown)
+    {
+        s.push_str(&format!("{md}\n\n"));
+    }
     s.push_str(&format!(
         "Cost: ${:.4} · {} model call(s) · {} turn(s)",
         record.cost_usd,
@@ -163,18 +170,50 @@ pub struct ProgressComment {
     issue: u64,
     pub id: Option<u64>,
     pub url: Option<String>,
+    /// True when an earlier run's comment was found by its marker and taken over.
+    pub reused: bool,
     pub warnings: Vec<String>,
 }
 
+/// The newest comment on the issue that OctaGit wrote: it starts with [`MARKER`] and its
+/// author is a bot or has write access (see `CommentInfo::by_trusted_author`).
+pub fn find_marked(comments: &[CommentInfo]) -> Option<&CommentInfo> {
+    comments.iter().rev().find(|c| {
+        c.body
+            .as_deref()
+            .is_some_and(|b| b.trim_start().starts_with(MARKER))
+            && c.by_trusted_author()
+    })
+}
+
 impl ProgressComment {
+    /// Take over the issue's OctaGit comment when there is one (a re-run updates it in
+    /// place), else post a new one.
     pub async fn start(gh: GitHub, issue: u64, body: &str) -> ProgressComment {
         let mut p = ProgressComment {
             gh,
             issue,
             id: None,
             url: None,
+            reused: false,
             warnings: Vec::new(),
         };
+        match p.gh.comments(issue).await {
+            Ok(all) => {
+                if let Some(c) = find_marked(&all) {
+                    p.id = Some(c.id);
+                    p.url = c.html_url.clone();
+                    p.reused = true;
+                }
+            }
+            Err(e) => p.warnings.push(format!(
+                "the earlier progress comment could not be looked up ({e}); a new one is posted"
+            )),
+        }
+        if p.reused {
+            p.update(body).await;
+            return p;
+        }
         match p.gh.create_comment(issue, body).await {
             Ok(c) => {
                 p.id = Some(c.id);

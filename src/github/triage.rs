@@ -5,8 +5,35 @@
 
 use crate::github::api::{ApiError, GitHub, IssueInfo, PullInfo};
 
-/// Label that marks an issue as handled: triage never picks it again.
-pub const DONE_LABEL: &str = "octagit-done";
+/// The labels the action puts on issues it handled (config `done_label`/`failed_label`):
+/// triage never picks a labelled issue again, so a failed issue is not re-run (and paid
+/// for) every night. A person removing the label makes it eligible again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusLabels {
+    pub done: String,
+    pub failed: String,
+}
+
+impl StatusLabels {
+    pub fn from_config(cfg: &crate::config::Config) -> StatusLabels {
+        StatusLabels {
+            done: cfg.done_label.clone(),
+            failed: cfg.failed_label.clone(),
+        }
+    }
+
+    fn all(&self) -> impl Iterator<Item = &str> {
+        [self.done.as_str(), self.failed.as_str()]
+            .into_iter()
+            .filter(|l| !l.trim().is_empty())
+    }
+}
+
+impl Default for StatusLabels {
+    fn default() -> Self {
+        StatusLabels::from_config(&crate::config::Config::default())
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TriagePlan {
@@ -36,6 +63,7 @@ pub fn plan_from(
     mut issues: Vec<IssueInfo>,
     pulls: &[PullInfo],
     prefix: &str,
+    labels: &StatusLabels,
     cap: usize,
 ) -> TriagePlan {
     issues.sort_by_key(|i| i.number);
@@ -43,8 +71,10 @@ pub fn plan_from(
     for issue in issues {
         let reason = if issue.is_pull_request() {
             Some("it is a pull request".to_string())
-        } else if issue.has_label(DONE_LABEL) {
-            Some(format!("it has the `{DONE_LABEL}` label"))
+        } else if let Some(l) = labels.all().find(|l| issue.has_label(l)) {
+            Some(format!(
+                "it has the `{l}` label (remove it to let OctaGit try again)"
+            ))
         } else if issue.locked {
             Some("it is locked".to_string())
         } else {
@@ -71,11 +101,34 @@ pub async fn plan(
     gh: &GitHub,
     label: &str,
     prefix: &str,
+    labels: &StatusLabels,
     cap: usize,
 ) -> Result<TriagePlan, ApiError> {
     let issues = gh.open_issues_with_label(label).await?;
     let pulls = gh.open_pulls().await?;
-    Ok(plan_from(issues, &pulls, prefix, cap))
+    Ok(plan_from(issues, &pulls, prefix, labels, cap))
+}
+
+/// After a fix run: label the issue done (a PR was opened) or failed, and drop the other
+/// label, so scheduled triage skips it until a person removes the label.
+pub async fn mark_handled(
+    gh: &GitHub,
+    issue: u64,
+    labels: &StatusLabels,
+    fixed: bool,
+) -> Result<(), ApiError> {
+    let (put, drop) = if fixed {
+        (&labels.done, &labels.failed)
+    } else {
+        (&labels.failed, &labels.done)
+    };
+    if !drop.trim().is_empty() {
+        gh.remove_label(issue, drop).await?;
+    }
+    if !put.trim().is_empty() {
+        gh.add_labels(issue, &[put.as_str()]).await?;
+    }
+    Ok(())
 }
 
 /// `{"issue":[3,7]}` for `strategy.matrix`.
@@ -134,7 +187,8 @@ mod tests {
     fn selects_oldest_skips_handled_and_caps() {
         let issues = vec![
             issue(9, &["octagit"]),
-            issue(4, &["octagit", DONE_LABEL]),
+            issue(4, &["octagit", "octagit:done"]),
+            issue(6, &["octagit", "octagit:failed"]),
             issue(2, &["octagit"]),
             issue(5, &["octagit"]),
             issue(12, &["octagit"]),
@@ -143,14 +197,14 @@ mod tests {
             pull("octagit/issue-5-fix-it"),
             pull("octagit/issue-50-other"),
         ];
-        let plan = plan_from(issues, &pulls, "octagit/", 2);
+        let plan = plan_from(issues, &pulls, "octagit/", &StatusLabels::default(), 2);
         assert_eq!(
             plan.selected.iter().map(|s| s.0).collect::<Vec<_>>(),
             vec![2, 9]
         );
         assert_eq!(
             plan.skipped.iter().map(|s| s.0).collect::<Vec<_>>(),
-            vec![4, 5]
+            vec![4, 5, 6]
         );
         assert_eq!(plan.deferred, vec![12]);
         assert_eq!(matrix_json(&plan), r#"{"issue":[2,9]}"#);

@@ -728,6 +728,20 @@ fn terrain(s: &mut String, record: &RunRecord) {
         s.push_str(&top.join(", "));
         s.push_str("\n\n");
     }
+    // The picture, when the action published it to the assets branch; otherwise the text
+    // heatmap, with the reason the picture is missing.
+    let image = record.terrain_image.as_ref();
+    if let Some(md) = image.and_then(crate::github::assets::image_markdown) {
+        s.push_str(&md);
+        s.push_str("\n\n");
+        return;
+    }
+    if let Some(e) = image.and_then(|i| i.error.as_deref()) {
+        s.push_str(&format!(
+            "> [!NOTE]\n> No terrain picture here: {}\n\n",
+            md(e)
+        ));
+    }
     if let Some(h) = idx.heatmap.as_deref().filter(|h| !h.trim().is_empty()) {
         s.push_str(&fenced("text", &redact(h)));
         s.push('\n');

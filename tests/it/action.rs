@@ -620,7 +620,7 @@ async fn schedule_triage_pages_filters_and_emits_a_matrix() {
         json!([
             issue(9, &["octagit"]),
             pr,
-            issue(3, &["octagit", "octagit-done"])
+            issue(3, &["octagit", "octagit:done"])
         ]),
         json!([
             issue(2, &["octagit"]),
@@ -645,7 +645,7 @@ async fn schedule_triage_pages_filters_and_emits_a_matrix() {
     let matrix: Value = serde_json::from_str(&ran.outputs["matrix"]).unwrap();
     assert_eq!(matrix, json!({"issue": [2, 9]}));
     assert!(
-        ran.summary.contains("#3: it has the `octagit-done` label"),
+        ran.summary.contains("#3: it has the `octagit:done` label"),
         "{}",
         ran.summary
     );
@@ -730,6 +730,56 @@ async fn labeled_issue_end_to_end_opens_a_draft_pr() {
         "{last}"
     );
     assert!(last.contains("**Next step:**"), "{last}");
+    // The terrain picture: committed to the assets branch of the remote, embedded by a URL
+    // pinned to that commit in the comment, the PR body and the job summary.
+    let url = ran.outputs["terrain-url"].clone();
+    let rel = url
+        .strip_prefix("https://github.com/o/r/raw/")
+        .unwrap_or_else(|| panic!("terrain-url {url:?}\n{}", ran.stdout));
+    let (commit, file) = rel.split_once('/').unwrap();
+    assert_eq!(file, "runs/run-4242-issue-7/terrain.svg");
+    let svg = crate::support::repo::git_in(&bare.path(), &["show", &format!("{commit}:{file}")]);
+    assert!(
+        svg.trim_start().starts_with("<svg") || svg.contains("<svg"),
+        "{svg:.200}"
+    );
+    let png = std::process::Command::new("git")
+        .args([
+            "cat-file",
+            "-s",
+            &format!("{commit}:runs/run-4242-issue-7/terrain.png"),
+        ])
+        .current_dir(bare.path())
+        .output()
+        .unwrap();
+    assert!(png.status.success(), "terrain.png is committed too");
+    assert_eq!(
+        crate::support::repo::git_in(&bare.path(), &["rev-parse", "octagit-assets"]).trim(),
+        commit,
+        "the assets branch tip is the run's commit"
+    );
+    let parents = crate::support::repo::git_in(&bare.path(), &["log", "--format=%P", "-1", commit]);
+    assert!(parents.trim().is_empty(), "an orphan branch: {parents}");
+    assert!(last.contains(&format!("<img src=\"{url}\"")), "{last}");
+    assert!(
+        ran.summary.contains(&format!("<img src=\"{url}\"")),
+        "{}",
+        ran.summary
+    );
+    let pr_body = gh.pull_body(12).unwrap();
+    assert!(
+        pr_body.contains(&format!("<img src=\"{url}\"")),
+        "{pr_body}"
+    );
+    assert!(pr_body.starts_with("Fixes #7"), "{pr_body}");
+    assert!(
+        !repo
+            .git(&["branch", "--list", "octagit-assets"])
+            .contains("octagit-assets"),
+        "no assets branch is left in the workspace"
+    );
+    // Handled: labelled done, so triage will skip it.
+    assert_eq!(gh.labels_on(7), vec!["octagit:done".to_string()]);
     // The PR request.
     let posts = gh.seen_where("POST", "/repos/o/r/pulls").await;
     assert_eq!(posts.len(), 1);
@@ -750,6 +800,13 @@ async fn labeled_issue_end_to_end_opens_a_draft_pr() {
     // Outputs and summary.
     assert_eq!(ran.outputs["status"], "success");
     assert_eq!(ran.outputs["pr-url"], "https://github.com/o/r/pull/12");
+    assert_eq!(ran.outputs["pr-number"], "12");
+    assert!(
+        ran.outputs["report-path"].ends_with("report.html")
+            && Path::new(&ran.outputs["report-path"]).is_file()
+    );
+    let on_disk = std::fs::read_to_string(&ran.outputs["summary-path"]).unwrap();
+    assert!(on_disk.contains(&url), "summary.md carries the picture too");
     assert_eq!(ran.outputs["branch"], "octagit/issue-7-value-should-be-two");
     assert_eq!(ran.outputs["failure-class"], "");
     assert!(
@@ -900,12 +957,14 @@ fn workflows_action_metadata_and_dockerfile_pass_lint() {
                 .find(|f| f.is_file())
         })
     };
-    let (Some(actionlint), Some(hadolint)) = (find("actionlint"), find("hadolint")) else {
+    let (Some(actionlint), Some(hadolint), Some(zizmor)) =
+        (find("actionlint"), find("hadolint"), find("zizmor"))
+    else {
         assert!(
             std::env::var("CI").is_err(),
-            "CI=true but actionlint/hadolint are not installed: .ci/run installs them into target/ci-venv"
+            "CI=true but actionlint/hadolint/zizmor are not installed: .ci/run installs them into target/ci-venv"
         );
-        eprintln!("skipped: actionlint or hadolint not installed (.ci/run installs them)");
+        eprintln!("skipped: actionlint, hadolint or zizmor not installed (.ci/run installs them)");
         return;
     };
     // A scratch copy of the repo's action metadata with a workflow that uses both actions.
@@ -920,7 +979,7 @@ fn workflows_action_metadata_and_dockerfile_pass_lint() {
     let inputs = "          github-token: ${{ github.token }}\n          mode: triage\n          label: octagit\n          max-issues: \"3\"\n          issue-number: \"1\"\n          draft: \"true\"\n          min-permission: write\n";
     std::fs::write(
         s.join(".github/workflows/self.yml"),
-        format!("name: self\non: workflow_dispatch\npermissions:\n  contents: read\njobs:\n  container:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n      - id: a\n        uses: ./\n        with:\n{inputs}      - run: echo \"$M\"\n        env:\n          M: ${{{{ steps.a.outputs.matrix }}}}\n  host:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n      - id: h\n        uses: ./host\n        with:\n{inputs}      - run: echo \"$M\"\n        env:\n          M: ${{{{ steps.h.outputs.pr-url }}}}\n"),
+        format!("name: self\non: workflow_dispatch\npermissions:\n  contents: read\njobs:\n  container:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n      - id: a\n        uses: ./\n        with:\n{inputs}      - run: echo \"$M\"\n        env:\n          M: ${{{{ steps.a.outputs.matrix }}}}\n  host:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n      - id: h\n        uses: ./host\n        with:\n{inputs}      - run: echo \"$M\"\n        env:\n          M: ${{{{ steps.h.outputs.pr-url }}}}\n"),
     )
     .unwrap();
     let mut files: Vec<PathBuf> = Vec::new();
@@ -970,6 +1029,65 @@ fn workflows_action_metadata_and_dockerfile_pass_lint() {
         "actionlint accepted a script injection"
     );
 
+    // zizmor (PyPI), offline: every `uses:` pinned to a commit SHA (our own action by its
+    // release tag, per .github/zizmor.yml), no template injection, no credentials left in
+    // checkouts that do not need them, least permissions.
+    let zizmor_run = |extra: &[PathBuf]| {
+        let mut cmd = std::process::Command::new(&zizmor);
+        cmd.args(["--offline", "--no-progress", "--config"])
+            .arg(root.join(".github/zizmor.yml"))
+            .arg(root.join("action.yml"))
+            .arg(root.join("host/action.yml"));
+        for dir in ["examples/workflows", ".github/workflows"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                cmd.arg(e.unwrap().path());
+            }
+        }
+        cmd.args(extra);
+        cmd.output().unwrap()
+    };
+    let out = zizmor_run(&[]);
+    assert!(
+        out.status.success(),
+        "zizmor:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // zizmor must be able to fail: a tag-pinned third-party action is caught.
+    let unpinned = s.join("unpinned.yml");
+    std::fs::write(
+        &unpinned,
+        "name: u\non: push\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/login-action@v4\n",
+    )
+    .unwrap();
+    let out = zizmor_run(&[unpinned]);
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stdout).contains("unpinned-uses"),
+        "zizmor accepted an unpinned action:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Every third-party `uses:` carries a 40-hex SHA and its version in a comment.
+    for dir in ["examples/workflows", ".github/workflows"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            for line in std::fs::read_to_string(&p).unwrap().lines() {
+                let Some(u) = line.trim().trim_start_matches("- ").strip_prefix("uses: ") else {
+                    continue;
+                };
+                if u.starts_with("octagit/") || u.starts_with("./") {
+                    continue;
+                }
+                let (_, rest) = u.split_once('@').unwrap();
+                let sha: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+                assert!(
+                    sha.len() == 40 && rest.contains("# v"),
+                    "{}: `{u}` is not pinned to a commit SHA with its version",
+                    p.display()
+                );
+            }
+        }
+    }
+
     let out = std::process::Command::new(&hadolint)
         .arg(root.join("Dockerfile"))
         .output()
@@ -980,4 +1098,259 @@ fn workflows_action_metadata_and_dockerfile_pass_lint() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn fix_script(r: &Runner, new_text: &str) -> String {
+    let script = r.p("script.json");
+    std::fs::write(&script, json!([
+        {"text": "", "tool_calls": [{"name": "edit_file", "arguments": {"path": "value.txt", "old_text": "1\n", "new_text": new_text}}]},
+        {"text": "", "tool_calls": [{"name": "finish", "arguments": {"summary": "value.txt changed."}}]}
+    ]).to_string()).unwrap();
+    format!("scripted/{}", script.display())
+}
+
+/// Re-runs do not pile up: the second run on an issue finds its comment by the marker and
+/// updates it; a marked comment by a stranger is not taken over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_on_the_same_issue_updates_the_same_comment() {
+    let gh = MockGitHub::start("o/r").await;
+    gh.permission("alice", "write").await;
+    gh.comments().await;
+    gh.open_pulls(json!([])).await;
+    gh.create_pull_ok(12).await;
+    // Someone without write access pasted the marker: never edited, never reused.
+    gh.seed_comment(
+        7,
+        "<!-- octagit-progress -->\nfake progress",
+        "mallory",
+        "User",
+        "NONE",
+    );
+    for round in 0..2 {
+        let repo = TempRepo::with_files(&[("value.txt", "1\n")]);
+        let _bare = repo.with_bare_remote();
+        let r = Runner::new();
+        let model = fix_script(&r, "2\n");
+        let ran = r
+            .run(
+                "issues",
+                &labeled_event("alice"),
+                &gh.url(),
+                repo.path(),
+                &[
+                    ("INPUT_MODEL", model.as_str()),
+                    ("INPUT_TEST-COMMAND", "grep -qx 2 value.txt"),
+                    ("INPUT_ASSETS-BRANCH", ""),
+                ],
+            )
+            .await;
+        assert_eq!(ran.code, 0, "round {round}: {}{}", ran.stdout, ran.stderr);
+        // Pictures off: the summary keeps the text heatmap, with no picture URL.
+        assert_eq!(ran.outputs["terrain-url"], "");
+        assert!(!ran.summary.contains("<img"), "{}", ran.summary);
+    }
+    let posts = gh.seen_where("POST", "/repos/o/r/issues/7/comments").await;
+    assert_eq!(posts.len(), 1, "one comment for both runs");
+    let comments = gh.comments_on(7);
+    assert_eq!(comments.len(), 2, "{comments:?}");
+    assert_eq!(
+        comments[0]["body"],
+        "<!-- octagit-progress -->\nfake progress"
+    );
+    let ours = &comments[1];
+    assert!(
+        ours["body"]
+            .as_str()
+            .unwrap()
+            .contains("opened a pull request"),
+        "{ours}"
+    );
+    let id = ours["id"].as_u64().unwrap();
+    let patches = gh
+        .seen_where("PATCH", &format!("/repos/o/r/issues/comments/{id}"))
+        .await;
+    assert!(
+        patches.len() >= 4,
+        "both runs updated comment {id}: {patches:?}"
+    );
+    assert!(
+        gh.seen_where("PATCH", "/repos/o/r/issues/comments/9001")
+            .await
+            .is_empty(),
+        "the stranger's comment is left alone"
+    );
+}
+
+/// A failed run labels the issue `octagit:failed`; the nightly triage then skips it (and
+/// says how to let OctaGit try again) while it still picks the other issue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_triage_run_after_a_failure_skips_the_failed_issue() {
+    let gh = MockGitHub::start("o/r").await;
+    gh.permission("alice", "write").await;
+    gh.comments().await;
+    gh.open_pulls(json!([])).await;
+    gh.labelled_issues(&[(7, "Value should be two"), (8, "Another")], "octagit")
+        .await;
+    let repo = TempRepo::with_files(&[("value.txt", "1\n")]);
+    let _bare = repo.with_bare_remote();
+    let r = Runner::new();
+    let model = fix_script(&r, "3\n");
+    let ran = r
+        .run(
+            "issues",
+            &labeled_event("alice"),
+            &gh.url(),
+            repo.path(),
+            &[
+                ("INPUT_MODEL", model.as_str()),
+                ("INPUT_TEST-COMMAND", "grep -qx 2 value.txt"),
+            ],
+        )
+        .await;
+    assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.outputs["status"], "failed");
+    assert_eq!(
+        gh.labels_on(7),
+        vec!["octagit".to_string(), "octagit:failed".to_string()]
+    );
+
+    let r = Runner::new();
+    let ran = r
+        .run(
+            "schedule",
+            &json!({"schedule": "17 3 * * *"}),
+            &gh.url(),
+            repo.path(),
+            &[],
+        )
+        .await;
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    let matrix: Value = serde_json::from_str(&ran.outputs["matrix"]).unwrap();
+    assert_eq!(matrix, json!({"issue": [8]}));
+    assert!(
+        ran.summary
+            .contains("#7: it has the `octagit:failed` label (remove it to let OctaGit try again)"),
+        "{}",
+        ran.summary
+    );
+
+    // With fail-on-no-fix false the same failure leaves the step green.
+    let repo = TempRepo::with_files(&[("value.txt", "1\n")]);
+    let _bare = repo.with_bare_remote();
+    let r = Runner::new();
+    let model = fix_script(&r, "3\n");
+    let ran = r
+        .run(
+            "issues",
+            &labeled_event("alice"),
+            &gh.url(),
+            repo.path(),
+            &[
+                ("INPUT_MODEL", model.as_str()),
+                ("INPUT_TEST-COMMAND", "grep -qx 2 value.txt"),
+                ("INPUT_FAIL-ON-NO-FIX", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.outputs["status"], "failed");
+    assert!(
+        !ran.outputs["failure-class"].is_empty(),
+        "{:?}",
+        ran.outputs
+    );
+}
+
+/// The remote refuses the assets branch: the run still succeeds, the summary shows the
+/// text heatmap and says why there is no picture.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_assets_push_falls_back_to_the_heatmap_and_says_why() {
+    let gh = MockGitHub::start("o/r").await;
+    gh.permission("alice", "write").await;
+    gh.comments().await;
+    gh.open_pulls(json!([])).await;
+    gh.create_pull_ok(12).await;
+    let repo = TempRepo::with_files(&[("value.txt", "1\n"), ("src/lib.rs", "pub fn f() {}\n")]);
+    let bare = repo.with_bare_remote();
+    // A held ref lock makes the remote refuse the ref (as in refused_push_... above).
+    std::fs::write(bare.path().join("refs/heads/octagit-assets.lock"), "").unwrap();
+    let r = Runner::new();
+    let model = fix_script(&r, "2\n");
+    let ran = r
+        .run(
+            "issues",
+            &labeled_event("alice"),
+            &gh.url(),
+            repo.path(),
+            &[
+                ("INPUT_MODEL", model.as_str()),
+                ("INPUT_TEST-COMMAND", "grep -qx 2 value.txt"),
+            ],
+        )
+        .await;
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.outputs["terrain-url"], "");
+    assert!(
+        ran.summary.contains("No terrain picture here")
+            && ran.summary.contains("octagit-assets")
+            && ran.summary.contains("contents: write"),
+        "{}",
+        ran.summary
+    );
+    assert!(
+        ran.summary.contains("```text"),
+        "the heatmap stands in: {}",
+        ran.summary
+    );
+    assert!(
+        ran.stdout.contains("::warning title=Terrain picture::"),
+        "{}",
+        ran.stdout
+    );
+    assert!(!gh.pull_body(12).unwrap().contains("<img"));
+}
+
+/// GitHub API errors before the run get their own failure class, not `config`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_errors_before_the_run_have_their_own_failure_class() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let repo = TempRepo::with_files(&[("value.txt", "1\n")]);
+    for (status, body, class) in [
+        (
+            401,
+            json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}),
+            "auth",
+        ),
+        (
+            403,
+            json!({"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user"}),
+            "permission",
+        ),
+        (500, json!({"message": "Server Error"}), "github-api"),
+    ] {
+        let gh = MockGitHub::start("o/r").await;
+        Mock::given(method("GET"))
+            .and(path("/repos/o/r/collaborators/alice/permission"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .mount(&gh.server)
+            .await;
+        let r = Runner::new();
+        let ran = r
+            .run(
+                "issues",
+                &labeled_event("alice"),
+                &gh.url(),
+                repo.path(),
+                &[],
+            )
+            .await;
+        assert_eq!(ran.code, 2, "{}{}", ran.stdout, ran.stderr);
+        assert_eq!(ran.outputs["status"], "error");
+        assert_eq!(
+            ran.outputs["failure-class"], class,
+            "{status}: {}",
+            ran.stdout
+        );
+    }
 }

@@ -22,13 +22,72 @@ fn comment(id: u64) -> ResponseTemplate {
     )
 }
 
+/// Reads are idempotent: octocrab's retry layer repeats them past 5xx answers.
 #[tokio::test]
-async fn server_errors_are_retried() {
+async fn server_errors_on_reads_are_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r/issues/1"))
+        .respond_with(ResponseTemplate::new(502).set_body_json(json!({"message": "Server Error"})))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r/issues/1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"number": 1, "title": "t", "state": "open", "body": null})),
+        )
+        .mount(&server)
+        .await;
+    let gh = GitHub::new(&server.uri(), &Secret::new(TOKEN), "o/r").unwrap();
+    let i = gh.issue(1).await.expect("retried past the 502s");
+    assert_eq!(i.number, 1);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+/// A 502 to `POST /comments` may come after GitHub created the comment (a proxy timing
+/// out): the client looks at the issue's comments and finds it instead of posting twice.
+#[tokio::test]
+async fn a_comment_created_behind_a_502_is_found_not_posted_twice() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/repos/o/r/issues/1/comments"))
         .respond_with(ResponseTemplate::new(502).set_body_json(json!({"message": "Server Error"})))
-        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    // GitHub's list shows the comment the 502 hid.
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r/issues/1/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": 3, "body": "someone else", "user": {"login": "bob", "type": "User"}},
+            {"id": 44, "body": "hello", "html_url": "https://github.com/o/r/issues/1#issuecomment-44",
+             "user": {"login": "github-actions[bot]", "type": "Bot"}}
+        ])))
+        .mount(&server)
+        .await;
+    let gh = GitHub::new(&server.uri(), &Secret::new(TOKEN), "o/r").unwrap();
+    let c = gh.create_comment(1, "hello").await.expect("found it");
+    assert_eq!(c.id, 44);
+    let posts: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1, "never re-posted blindly");
+}
+
+/// A 502 that did not create the comment: checked, then posted once more.
+#[tokio::test]
+async fn a_comment_lost_to_a_502_is_posted_again_after_checking() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/repos/o/r/issues/1/comments"))
+        .respond_with(ResponseTemplate::new(502).set_body_json(json!({"message": "Server Error"})))
+        .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
@@ -37,13 +96,57 @@ async fn server_errors_are_retried() {
         .respond_with(comment(7))
         .mount(&server)
         .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r/issues/1/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
     let gh = GitHub::new(&server.uri(), &Secret::new(TOKEN), "o/r").unwrap();
-    let c = gh
-        .create_comment(1, "hello")
-        .await
-        .expect("retried past the 502s");
+    let c = gh.create_comment(1, "hello").await.expect("posted again");
     assert_eq!(c.id, 7);
-    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    let seen: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.method.to_string())
+        .collect();
+    assert_eq!(seen, vec!["POST", "GET", "POST"], "check before re-posting");
+}
+
+/// The same for a pull request: after a 502 the head's open PR is looked up first.
+#[tokio::test]
+async fn a_pull_request_created_behind_a_502_is_found_not_opened_twice() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/repos/o/r/pulls"))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_json(json!({"message": "Service Unavailable"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r/pulls"))
+        .and(wiremock::matchers::query_param("head", "o:octagit/issue-1-x"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"number": 31, "html_url": "https://github.com/o/r/pull/31", "state": "open", "draft": true, "head": {"ref": "octagit/issue-1-x"}}
+        ])))
+        .mount(&server)
+        .await;
+    let gh = GitHub::new(&server.uri(), &Secret::new(TOKEN), "o/r").unwrap();
+    let pr = gh
+        .create_pull("t", "octagit/issue-1-x", "main", "body", true)
+        .await
+        .expect("found it");
+    assert_eq!(pr.number, 31);
+    let posts = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    assert_eq!(posts, 1);
 }
 
 #[tokio::test]
@@ -99,6 +202,11 @@ async fn a_plain_403_is_not_retried_and_says_what_github_said() {
 #[tokio::test]
 async fn a_deleted_progress_comment_is_posted_again() {
     let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/o/r/issues/1/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
     Mock::given(method("POST"))
         .and(path("/repos/o/r/issues/1/comments"))
         .respond_with(comment(5))

@@ -7,6 +7,7 @@ mod agent;
 mod audit;
 mod behaviour;
 mod chain;
+mod chroot;
 mod faults;
 mod gate;
 mod gate_runners;

@@ -1,14 +1,166 @@
 //! A loopback mock of the GitHub REST API (wiremock) that speaks the real wire shapes and
 //! records every request, for the action and publish tests.
+//!
+//! Comments, labels and pull requests are stateful, so a second run sees what the first
+//! left: the shapes follow GitHub's REST reference (docs.github.com/rest): issue comments
+//! (`POST /repos/{o}/{r}/issues/{n}/comments` → 201 with `id`, `body`, `user`,
+//! `author_association`; `GET` lists them; `PATCH /issues/comments/{id}` → 200, 404 when
+//! deleted), labels (`POST /issues/{n}/labels` → 200 with the issue's labels; `DELETE
+//! /issues/{n}/labels/{name}` → 200, 404 "Label does not exist"), pulls (`POST /pulls` →
+//! 201, `GET`/`PATCH /pulls/{n}`).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub struct MockGitHub {
     pub server: MockServer,
     pub owner: String,
     pub repo: String,
+    pub state: Arc<Mutex<State>>,
+}
+
+/// What the mock remembers between requests.
+#[derive(Default)]
+pub struct State {
+    /// (issue number, comment JSON), in creation order.
+    pub comments: Vec<(u64, Value)>,
+    pub next_comment_id: u64,
+    /// Issue number → labels.
+    pub labels: BTreeMap<u64, Vec<String>>,
+    /// Pull number → pull JSON.
+    pub pulls: BTreeMap<u64, Value>,
+}
+
+fn issue_number(req: &Request, after: &str) -> u64 {
+    let segs: Vec<&str> = req.url.path().split('/').collect();
+    segs.iter()
+        .position(|s| *s == after)
+        .and_then(|i| segs.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The bot identity GITHUB_TOKEN comments as.
+fn bot() -> Value {
+    json!({"login": "github-actions[bot]", "id": 41898282, "type": "Bot"})
+}
+
+struct CommentsRespond {
+    state: Arc<Mutex<State>>,
+    html: String,
+}
+
+impl Respond for CommentsRespond {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let mut st = self.state.lock().unwrap();
+        match req.method.as_str() {
+            "POST" => {
+                let n = issue_number(req, "issues");
+                let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+                let id = st.next_comment_id.max(9001);
+                st.next_comment_id = id + 1;
+                let c = json!({
+                    "id": id, "html_url": format!("{}/issues/{n}#issuecomment-{id}", self.html),
+                    "body": body["body"], "user": bot(), "author_association": "NONE"
+                });
+                st.comments.push((n, c.clone()));
+                ResponseTemplate::new(201).set_body_json(c)
+            }
+            "GET" => {
+                let n = issue_number(req, "issues");
+                let list: Vec<Value> = st
+                    .comments
+                    .iter()
+                    .filter(|(i, _)| *i == n)
+                    .map(|(_, c)| c.clone())
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(list)
+            }
+            "PATCH" => {
+                let id = issue_number(req, "comments");
+                let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+                match st.comments.iter_mut().find(|(_, c)| c["id"] == id) {
+                    Some((_, c)) => {
+                        c["body"] = body["body"].clone();
+                        ResponseTemplate::new(200).set_body_json(c.clone())
+                    }
+                    None => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest/issues/comments#update-an-issue-comment"})),
+                }
+            }
+            _ => ResponseTemplate::new(405),
+        }
+    }
+}
+
+struct LabelsRespond {
+    state: Arc<Mutex<State>>,
+}
+
+impl Respond for LabelsRespond {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let mut st = self.state.lock().unwrap();
+        let n = issue_number(req, "issues");
+        let labels = st.labels.entry(n).or_default();
+        match req.method.as_str() {
+            "POST" => {
+                let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+                for l in body["labels"].as_array().into_iter().flatten() {
+                    if let Some(l) = l.as_str()
+                        && !labels.iter().any(|x| x == l)
+                    {
+                        labels.push(l.to_string());
+                    }
+                }
+            }
+            "DELETE" => {
+                let name = req.url.path().rsplit('/').next().unwrap_or("");
+                let name = url_decode(name);
+                let before = labels.len();
+                labels.retain(|l| *l != name);
+                if labels.len() == before {
+                    return ResponseTemplate::new(404).set_body_json(json!({"message": "Label does not exist", "documentation_url": "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue"}));
+                }
+            }
+            _ => {}
+        }
+        let out: Vec<Value> = labels.iter().map(|l| json!({"name": l})).collect();
+        ResponseTemplate::new(200).set_body_json(out)
+    }
+}
+
+fn url_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// `GET`/`PATCH /pulls/{n}` over the pulls `POST /pulls` created.
+struct PullRespond {
+    state: Arc<Mutex<State>>,
+}
+
+impl Respond for PullRespond {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let mut st = self.state.lock().unwrap();
+        let n = issue_number(req, "pulls");
+        let Some(pr) = st.pulls.get_mut(&n) else {
+            return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}));
+        };
+        if req.method.as_str() == "PATCH" {
+            let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+            for k in ["title", "body"] {
+                if !body[k].is_null() {
+                    pr[k] = body[k].clone();
+                }
+            }
+        }
+        ResponseTemplate::new(200).set_body_json(pr.clone())
+    }
 }
 
 /// One request the mock received.
@@ -24,20 +176,28 @@ pub struct Seen {
 struct CreatedPull {
     number: u64,
     html_base: String,
+    state: Arc<Mutex<State>>,
 }
 
 impl Respond for CreatedPull {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-        ResponseTemplate::new(201).set_body_json(json!({
+        let pr = json!({
             "number": self.number,
             "html_url": format!("{}/pull/{}", self.html_base, self.number),
             "state": "open",
             "draft": body["draft"].as_bool().unwrap_or(false),
             "title": body["title"],
+            "body": body["body"],
             "head": {"ref": body["head"]},
             "base": {"ref": body["base"]},
-        }))
+        });
+        self.state
+            .lock()
+            .unwrap()
+            .pulls
+            .insert(self.number, pr.clone());
+        ResponseTemplate::new(201).set_body_json(pr)
     }
 }
 
@@ -48,6 +208,7 @@ impl MockGitHub {
             server: MockServer::start().await,
             owner: owner.into(),
             repo: repo.into(),
+            state: Arc::new(Mutex::new(State::default())),
         }
     }
 
@@ -85,23 +246,86 @@ impl MockGitHub {
             .await;
     }
 
-    /// Comment create (201, id 9001) and update (200).
+    /// Stateful issue comments: create (201; ids from 9001), list, update (200; 404 once
+    /// deleted). Labels too: add and remove.
     pub async fn comments(&self) {
         let html = self.html();
-        Mock::given(method("POST"))
-            .and(wiremock::matchers::path_regex(
-                r"^/repos/[^/]+/[^/]+/issues/\d+/comments$",
-            ))
-            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-                "id": 9001, "html_url": format!("{html}/issues/1#issuecomment-9001"), "body": "x"
-            })))
+        Mock::given(path_regex(r"^/repos/[^/]+/[^/]+/issues/\d+/comments$"))
+            .respond_with(CommentsRespond {
+                state: self.state.clone(),
+                html: html.clone(),
+            })
             .mount(&self.server)
             .await;
         Mock::given(method("PATCH"))
-            .and(path(self.p("issues/comments/9001")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "id": 9001, "html_url": format!("{html}/issues/1#issuecomment-9001"), "body": "x"
-            })))
+            .and(path_regex(r"^/repos/[^/]+/[^/]+/issues/comments/\d+$"))
+            .respond_with(CommentsRespond {
+                state: self.state.clone(),
+                html,
+            })
+            .mount(&self.server)
+            .await;
+        Mock::given(path_regex(
+            r"^/repos/[^/]+/[^/]+/issues/\d+/labels(/[^/]+)?$",
+        ))
+        .respond_with(LabelsRespond {
+            state: self.state.clone(),
+        })
+        .mount(&self.server)
+        .await;
+    }
+
+    /// Put a comment on issue `n` as someone else wrote it (a person, or an earlier run).
+    pub fn seed_comment(&self, n: u64, body: &str, login: &str, kind: &str, association: &str) {
+        let mut st = self.state.lock().unwrap();
+        let id = st.next_comment_id.max(9001);
+        st.next_comment_id = id + 1;
+        st.comments.push((
+            n,
+            json!({"id": id, "html_url": format!("{}/issues/{n}#issuecomment-{id}", self.html()),
+                   "body": body, "user": {"login": login, "type": kind}, "author_association": association}),
+        ));
+    }
+
+    /// Comments on issue `n` as the mock holds them now.
+    pub fn comments_on(&self, n: u64) -> Vec<Value> {
+        self.state
+            .lock()
+            .unwrap()
+            .comments
+            .iter()
+            .filter(|(i, _)| *i == n)
+            .map(|(_, c)| c.clone())
+            .collect()
+    }
+
+    pub fn labels_on(&self, n: u64) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .labels
+            .get(&n)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Open issues labelled with the trigger label, from the mock's label state (one page),
+    /// and `GET /issues/{n}` for each; `titles` are (number, title).
+    pub async fn labelled_issues(&self, titles: &[(u64, &str)], trigger: &str) {
+        {
+            let mut st = self.state.lock().unwrap();
+            for (n, _) in titles {
+                st.labels.entry(*n).or_default().push(trigger.to_string());
+            }
+        }
+        let issues: Vec<(u64, String)> = titles.iter().map(|(n, t)| (*n, t.to_string())).collect();
+        Mock::given(method("GET"))
+            .and(path(self.p("issues")))
+            .respond_with(IssueList {
+                state: self.state.clone(),
+                issues: issues.clone(),
+                html: self.html(),
+            })
             .mount(&self.server)
             .await;
     }
@@ -115,16 +339,33 @@ impl MockGitHub {
             .await;
     }
 
-    /// `POST /pulls` succeeds with PR `number`.
+    /// `POST /pulls` succeeds with PR `number`; `GET`/`PATCH /pulls/{number}` then see it.
     pub async fn create_pull_ok(&self, number: u64) {
         Mock::given(method("POST"))
             .and(path(self.p("pulls")))
             .respond_with(CreatedPull {
                 number,
                 html_base: self.html(),
+                state: self.state.clone(),
             })
             .mount(&self.server)
             .await;
+        Mock::given(path(self.p(&format!("pulls/{number}"))))
+            .respond_with(PullRespond {
+                state: self.state.clone(),
+            })
+            .mount(&self.server)
+            .await;
+    }
+
+    /// The body of pull `number` as the mock holds it now.
+    pub fn pull_body(&self, number: u64) -> Option<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .pulls
+            .get(&number)
+            .and_then(|p| p["body"].as_str().map(str::to_string))
     }
 
     /// `POST /pulls` fails `times` times with `status` and `body`, before any other mock.
@@ -207,5 +448,38 @@ impl MockGitHub {
             .into_iter()
             .filter(|s| s.method == method_name && s.path.ends_with(path_suffix))
             .collect()
+    }
+}
+
+/// `GET /repos/{o}/{r}/issues?labels=L&state=open`: the issues whose labels (in the mock's
+/// state) include every label asked for.
+struct IssueList {
+    state: Arc<Mutex<State>>,
+    issues: Vec<(u64, String)>,
+    html: String,
+}
+
+impl Respond for IssueList {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let st = self.state.lock().unwrap();
+        let want: Vec<String> = req
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "labels")
+            .map(|(_, v)| v.split(',').map(str::to_string).collect())
+            .unwrap_or_default();
+        let list: Vec<Value> = self
+            .issues
+            .iter()
+            .filter_map(|(n, title)| {
+                let labels = st.labels.get(n).cloned().unwrap_or_default();
+                want.iter().all(|w| labels.contains(w)).then(|| {
+                    json!({"number": n, "title": title, "state": "open", "locked": false, "body": null,
+                           "html_url": format!("{}/issues/{n}", self.html),
+                           "labels": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>()})
+                })
+            })
+            .collect();
+        ResponseTemplate::new(200).set_body_json(list)
     }
 }
