@@ -88,8 +88,9 @@ pub(super) async fn finish(mut run: Run, mut code: i32) -> RunOutcome {
     run.record.advice = Some(advice(&mut run).await);
     run.record.finished_at = Some(chrono::Utc::now());
     run.record.artefacts = artefact_names(&run.dir);
-    run.save();
     write_reports(&mut run);
+    // run.json with `finished_at` is the run's last write (in `end` below): a reader that
+    // sees a finished run finds every report beside it.
     let note = format!("{:.1} s in all", run.started.elapsed().as_secs_f64());
     run.end(stage, StageStatus::Ok, Some(note));
     RunOutcome {

@@ -330,12 +330,8 @@ async fn a_broken_test_command_stops_before_any_model_request(lang: Lang) {
             .env("OCTAGIT_OFFLINE", "1")
             .env("OPENAI_API_KEY", "sk-test-gate-0000000000000000")
             .env("OPENAI_BASE_URL", base)
-            .args([
-                "run",
-                "--no-audit",
-                "--fallback-chain",
-                "openai/gpt-4o-mini",
-            ])
+            // The audit is on: its probes must not run either.
+            .args(["run", "--fallback-chain", "openai/gpt-4o-mini"])
             .args(["--issue", "add() subtracts\n\nadd(1, 2) returns -1."])
             .arg("--test-command")
             .arg(&cmd)
