@@ -7,7 +7,7 @@
 #
 # Usage: scripts/fuzz.sh [TARGET...]
 #   FUZZ_SECONDS=N      seconds per target
-#   FUZZ_INSTALL=1      install cargo-fuzz from crates.io when missing
+#   FUZZ_INSTALL=1      install cargo-fuzz with `cargo install` when missing
 #   PROPTEST_CASES=N    cases per property in the fallback
 set -euo pipefail
 cd "$(dirname "$0")/.."
