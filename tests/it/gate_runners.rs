@@ -421,8 +421,14 @@ fn works(cmd: &str, args: &[&str]) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The venv `.ci/run` creates, else a python3 that has pytest.
+/// The python `.ci/run` names (a venv outside the clone, which the sandbox can see), else
+/// the venv under target/, else a python3 that has pytest.
 fn pytest_python() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("OCTAGIT_PYTEST_PYTHON").map(PathBuf::from)
+        && works(p.to_str()?, &["-m", "pytest", "--version"])
+    {
+        return Some(p);
+    }
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/python");
     if venv.exists() && works(venv.to_str()?, &["-m", "pytest", "--version"]) {
         return Some(venv);
