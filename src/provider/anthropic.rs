@@ -265,17 +265,7 @@ pub async fn chat(
     let answer = super::send(post(client, &url, &body), client.timeout, &url).await?;
     let json = read_json(&answer)?;
     let parsed = parse_message(&json).map_err(|what| super::malformed(&answer, &what))?;
-    Ok(ChatResponse {
-        text: parsed.text,
-        tool_calls: parsed.tool_calls,
-        usage: parsed.usage,
-        rate_limits: answer.rate_limits,
-        status: answer.status,
-        model: parsed.model.unwrap_or_else(|| client.spec.model.clone()),
-        stop_reason: parsed.stop_reason,
-        latency: answer.latency,
-        dropped_params: Vec::new(),
-    })
+    Ok(parsed.into_response(answer, &client.spec.model))
 }
 
 /// Exact input tokens of `req` from `POST /v1/messages/count_tokens`.

@@ -337,6 +337,24 @@ pub(crate) struct WireAnswer {
     pub latency: Duration,
 }
 
+impl ParsedAnswer {
+    /// The response every wire returns: the parsed body plus what the HTTP answer carried.
+    /// `default_model` stands in when the body does not say which model answered.
+    pub(crate) fn into_response(self, answer: WireAnswer, default_model: &str) -> ChatResponse {
+        ChatResponse {
+            text: self.text,
+            tool_calls: self.tool_calls,
+            usage: self.usage,
+            rate_limits: answer.rate_limits,
+            status: answer.status,
+            model: self.model.unwrap_or_else(|| default_model.to_string()),
+            stop_reason: self.stop_reason,
+            latency: answer.latency,
+            dropped_params: Vec::new(),
+        }
+    }
+}
+
 /// Send `rb` and read the whole body within `timeout`. Transport failures and timeouts
 /// come back as classified errors; HTTP error statuses come back as answers.
 pub(crate) async fn send(

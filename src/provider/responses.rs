@@ -181,17 +181,7 @@ pub async fn chat(
         return Err(err);
     }
     let parsed = parse_response(&json).map_err(|what| super::malformed(&answer, &what))?;
-    Ok(ChatResponse {
-        text: parsed.text,
-        tool_calls: parsed.tool_calls,
-        usage: parsed.usage,
-        rate_limits: answer.rate_limits,
-        status: answer.status,
-        model: parsed.model.unwrap_or_else(|| client.spec.model.clone()),
-        stop_reason: parsed.stop_reason,
-        latency: answer.latency,
-        dropped_params: Vec::new(),
-    })
+    Ok(parsed.into_response(answer, &client.spec.model))
 }
 
 #[cfg(test)]
