@@ -262,8 +262,9 @@ impl ChainWalker {
                 {
                     Action::Retry(wait)
                 }
-                // A 429 without any reset hint: one short back-off, then move on.
-                None if retries_here == 0 => {
+                // A 429 without any reset hint: one short back-off (where the policy
+                // retries at all), then move on.
+                None if retries_here < self.policy.max_retries_per_hop.min(1) => {
                     Action::Retry(Duration::from_secs(2).min(self.policy.max_wait))
                 }
                 _ => Action::NextHop,

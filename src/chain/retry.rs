@@ -46,6 +46,19 @@ impl RetryPolicy {
         }
     }
 
+    /// For the advisor's one call: no retry and no wait. A post-mortem is not worth
+    /// waiting for, and the built-in text stands ready.
+    pub fn advisor() -> Self {
+        RetryPolicy {
+            max_wait: Duration::ZERO,
+            max_retries_per_hop: 0,
+            transient_retries: 0,
+            backoff_base: Duration::ZERO,
+            backoff_max: Duration::ZERO,
+            transient_budget: Duration::ZERO,
+        }
+    }
+
     /// The back-off before transient retry number `n` (0-based): exponential with ±25 %
     /// jitter, capped. A `retry-after` the provider sent wins when it is not too long.
     pub fn backoff(&self, n: u32, retry_after: Option<Duration>) -> Option<Duration> {
