@@ -3,7 +3,7 @@
 
 use super::{ChainWalker, Hop};
 use crate::failure::FailureClass;
-use crate::provider::{ModelClient, ProviderError};
+use crate::provider::ProviderError;
 use crate::run_record::HopAttempt;
 
 /// Every hop failed. Carries the per-hop record; never a bare error.
@@ -75,7 +75,7 @@ pub fn dominant_class(attempts: &[HopAttempt]) -> Option<FailureClass> {
 /// The hop to ask for a few hundred tokens of advice: the cheapest one that has answered
 /// in this run and whose provider has not failed auth or billing since. `None` when no hop
 /// is known to work (the advisor then writes its deterministic text).
-pub fn advisor_hop(hops: &[Hop], attempts: &[HopAttempt]) -> Option<ModelClient> {
+pub fn advisor_hop(hops: &[Hop], attempts: &[HopAttempt]) -> Option<Hop> {
     hops.iter()
         .enumerate()
         .filter(|(i, h)| {
@@ -93,5 +93,5 @@ pub fn advisor_hop(hops: &[Hop], attempts: &[HopAttempt]) -> Option<ModelClient>
                 .partial_cmp(&b.price_out)
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
-        .map(|(_, h)| h.client.clone())
+        .map(|(_, h)| h.clone())
 }

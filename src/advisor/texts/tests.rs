@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::advisor::model::NEXT_STEP_MAX;
 use crate::failure::FailureClass;
