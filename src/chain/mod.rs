@@ -536,6 +536,16 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_advisor_policy_asks_each_hop_once() {
+        for first in [err(429, "slow down"), err(529, OVERLOADED)] {
+            let mut w =
+                ChainWalker::new(vec![hop("a", vec![first, ok("x")])], RetryPolicy::advisor());
+            assert!(w.call(&ChatRequest::default()).await.is_err());
+            assert_eq!(w.attempts().len(), 1, "{:?}", w.attempts());
+        }
+    }
+
+    #[tokio::test]
     async fn a_call_past_the_cost_cap_is_refused() {
         let mut w = ChainWalker::new(vec![hop("a", vec![ok("x")])], fast()).with_budget(2.5, 2.0);
         let e = w.call(&ChatRequest::default()).await.unwrap_err();

@@ -155,11 +155,11 @@ pub(super) fn context(record: &RunRecord) -> Draft {
 
 /// A window as people say it: "200k", "1M", "1.05M".
 fn window_size(tokens: u64) -> String {
-    if tokens >= 1_000_000 && tokens % 1_000_000 == 0 {
+    if tokens >= 1_000_000 && tokens.is_multiple_of(1_000_000) {
         format!("{}M", tokens / 1_000_000)
     } else if tokens >= 1_000_000 {
         format!("{:.2}M", tokens as f64 / 1e6)
-    } else if tokens >= 1_000 && tokens % 1_000 == 0 {
+    } else if tokens >= 1_000 && tokens.is_multiple_of(1_000) {
         format!("{}k", tokens / 1_000)
     } else {
         fmt::tokens(tokens)
