@@ -14,42 +14,15 @@ mod terrain;
 mod triage;
 
 use crate::cli::{ActionArgs, exit};
-use crate::config::Config;
+use crate::config::{ActionInputs, Config, ConfigError};
 use crate::github::event::{Decision, Event, Mode};
 use crate::github::workflow_cmd::{self as wf, Level, RunnerFiles};
 use crate::github::{ApiError, GitHub};
 use crate::run_record::{RunRecord, RunStatus};
 use crate::secret::Secret;
 
-/// Action inputs that carry provider credentials, and the variable each provider reads.
-/// A container action gets its keys as inputs, not as the provider's usual variables.
-pub const PROVIDER_INPUTS: &[(&str, &str)] = &[
-    ("INPUT_ANTHROPIC-API-KEY", "ANTHROPIC_API_KEY"),
-    ("INPUT_OPENAI-API-KEY", "OPENAI_API_KEY"),
-    ("INPUT_OPENROUTER-API-KEY", "OPENROUTER_API_KEY"),
-    ("INPUT_HF-TOKEN", "HF_TOKEN"),
-    // GitHub Models authenticate with a GitHub token (`models: read`).
-    ("INPUT_GITHUB-TOKEN", "GITHUB_TOKEN"),
-];
-
 /// Issues a scheduled triage run hands to the fan-out job at most, unless `max-issues` says.
 pub const DEFAULT_TRIAGE_CAP: usize = 5;
-
-/// The provider variables the inputs supply: an input wins over an empty or absent
-/// variable, never over one the workflow set explicitly in `env:`.
-pub fn provider_vars_from_inputs(vars: &BTreeMap<String, String>) -> Vec<(String, String)> {
-    PROVIDER_INPUTS
-        .iter()
-        .filter_map(|(input, var)| {
-            let v = vars
-                .get(*input)
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())?;
-            let already = vars.get(*var).is_some_and(|s| !s.trim().is_empty());
-            (!already).then(|| (var.to_string(), v.to_string()))
-        })
-        .collect()
-}
 
 pub async fn run(args: &ActionArgs) -> anyhow::Result<i32> {
     let mut vars: BTreeMap<String, String> = std::env::vars().collect();
@@ -60,18 +33,23 @@ pub async fn run(args: &ActionArgs) -> anyhow::Result<i32> {
             crate::secret::register(v);
         }
     }
-    for (k, v) in provider_vars_from_inputs(&vars) {
+    // Bad inputs stop the run in `prepare`, where they are reported like any other.
+    let inputs = ActionInputs::from_vars(&vars);
+    let keys: Vec<_> = inputs.iter().flat_map(|i| i.provider_vars(&vars)).collect();
+    for (k, v) in keys {
         // SAFETY: runs first thing in the command, before any task or thread of ours reads
         // the environment; the runtime's idle workers do not touch it.
         unsafe { std::env::set_var(&k, &v) };
         vars.insert(k, v);
     }
-    Ok(Action::new(args.clone(), vars).run().await)
+    Ok(Action::new(args.clone(), vars, inputs).run().await)
 }
 
 struct Action {
     args: ActionArgs,
     vars: BTreeMap<String, String>,
+    /// Every `INPUT_*`, read once (`config::ActionInputs`).
+    inputs: Result<ActionInputs, ConfigError>,
     files: RunnerFiles,
 }
 
@@ -112,9 +90,18 @@ fn api_stop(e: &ApiError, context: &str) -> Stop {
 }
 
 impl Action {
-    fn new(args: ActionArgs, vars: BTreeMap<String, String>) -> Action {
+    fn new(
+        args: ActionArgs,
+        vars: BTreeMap<String, String>,
+        inputs: Result<ActionInputs, ConfigError>,
+    ) -> Action {
         let files = RunnerFiles::from_vars(&vars);
-        Action { args, vars, files }
+        Action {
+            args,
+            vars,
+            inputs,
+            files,
+        }
     }
 
     fn var(&self, k: &str) -> Option<String> {
@@ -122,10 +109,6 @@ impl Action {
             .get(k)
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
-    }
-
-    fn input(&self, name: &str) -> Option<String> {
-        self.var(&format!("INPUT_{}", name.to_ascii_uppercase()))
     }
 
     fn workspace(&self) -> PathBuf {
@@ -287,6 +270,7 @@ impl Action {
 }
 
 struct Prepared {
+    inputs: ActionInputs,
     token: Secret,
     event: Event,
     cfg: Config,
@@ -316,29 +300,4 @@ fn current_branch(repo: &Path) -> Option<String> {
         .ok()
         .filter(|s| *s != "HEAD")
         .map(str::to_string)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inputs_map_to_provider_vars_without_overriding_env() {
-        let mut vars = BTreeMap::new();
-        vars.insert(
-            "INPUT_ANTHROPIC-API-KEY".to_string(),
-            "sk-ant-xxxxxxxxxxxxxxxxxxxx".to_string(),
-        );
-        vars.insert("INPUT_OPENAI-API-KEY".to_string(), "".to_string());
-        vars.insert("INPUT_HF-TOKEN".to_string(), "hf_input".to_string());
-        vars.insert("HF_TOKEN".to_string(), "hf_env".to_string());
-        let got = provider_vars_from_inputs(&vars);
-        assert_eq!(
-            got,
-            vec![(
-                "ANTHROPIC_API_KEY".to_string(),
-                "sk-ant-xxxxxxxxxxxxxxxxxxxx".to_string()
-            )]
-        );
-    }
 }

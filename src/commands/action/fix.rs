@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Action, Prepared, WorkIssue, current_branch, provider_vars_from_inputs};
+use super::{Action, Prepared, WorkIssue, current_branch};
 use crate::cli::exit;
 use crate::config::Config;
 use crate::github::event::Mode;
@@ -130,7 +130,7 @@ impl Action {
         let out_dir = paths.as_ref().map(|r| r.here.join(&run_name));
         self.runner_hint(workspace, &p.cfg);
         let mut env = crate::provider::ProviderEnv::from_process(p.cfg.providers.clone());
-        env.vars.extend(provider_vars_from_inputs(&self.vars));
+        env.vars.extend(p.inputs.provider_vars(&self.vars));
         env.request_timeout = Some(std::time::Duration::from_secs(p.cfg.request_timeout_secs));
         let opts = crate::pipeline::RunOptions {
             out_dir,
@@ -142,7 +142,12 @@ impl Action {
                 sender
             })),
             repo_slug: Some(p.slug.clone()),
-            test_command_source: self.input("test-command").map(|_| "input".into()),
+            test_command_source: p
+                .inputs
+                .config
+                .test_command
+                .as_ref()
+                .map(|_| "input".into()),
             ..Default::default()
         };
         let pipeline_issue = crate::pipeline::Issue {

@@ -7,15 +7,20 @@ use std::path::Path;
 use super::{Action, Prepared, Stop, WorkIssue, api_stop};
 use crate::config::{Config, Overrides};
 use crate::github::GitHub;
-use crate::github::event::{Decision, Event, Mode, TriggerSettings, permission_reaches};
+use crate::github::event::{Decision, Event, TriggerSettings, permission_reaches};
 use crate::github::triage;
 use crate::github::workflow_cmd::{self as wf, Level};
 use crate::secret::Secret;
 
 impl Action {
     pub(super) async fn prepare(&self, workspace: &Path) -> Result<Prepared, Stop> {
-        let token = self
-            .input("github-token")
+        let inputs = self
+            .inputs
+            .clone()
+            .map_err(|e| Stop::Error(e.to_string()))?;
+        let token = inputs
+            .github_token
+            .clone()
             .or_else(|| self.var("GITHUB_TOKEN"))
             .ok_or_else(|| Stop::Error("no GitHub token: the `github-token` input is empty; keep its default `${{ github.token }}` or pass a token with contents, issues and pull-requests write access".into()))?;
         let token = Secret::new(token);
@@ -33,15 +38,14 @@ impl Action {
         })?;
         let event = Event::read(&event_name, Path::new(&event_path))
             .map_err(|e| Stop::Error(e.to_string()))?;
-        let inputs = Overrides::from_inputs(&self.vars).map_err(|e| Stop::Error(e.to_string()))?;
-        let mode = Mode::parse(self.input("mode").as_deref()).map_err(Stop::Error)?;
-        let (cfg, _) = Config::resolve(workspace, &inputs, &Overrides::default())
+        let mode = inputs.mode;
+        let (cfg, _) = Config::resolve(workspace, &inputs.config, &Overrides::default())
             .map_err(|e| Stop::Error(e.to_string()))?;
         let settings = TriggerSettings {
             label: cfg.trigger.label.clone(),
             phrase: cfg.trigger.phrase.clone(),
             mode,
-            issue_number: self.input("issue-number"),
+            issue_number: inputs.issue_number.clone(),
         };
         let decision = crate::github::event::decide(&event, &settings)
             .map_err(|e| Stop::Error(e.to_string()))?;
@@ -65,6 +69,7 @@ impl Action {
             .unwrap_or_else(|| "https://api.github.com".into());
         let gh = GitHub::new(&api_url, &token, &slug).map_err(|e| Stop::Error(e.to_string()))?;
         Ok(Prepared {
+            inputs,
             token,
             event,
             cfg,
@@ -162,10 +167,7 @@ impl Action {
                 issue.number
             )));
         }
-        let force = self.args.force
-            || self
-                .input("force")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let force = self.args.force || p.inputs.force;
         if !force {
             let pulls = p.gh.open_pulls().await.map_err(|e| api_stop(&e, ""))?;
             if let Some(pr) = triage::open_pr_for(&pulls, &p.cfg.branch_prefix, issue.number) {

@@ -8,10 +8,7 @@ use crate::github::workflow_cmd as wf;
 
 impl Action {
     pub(super) async fn triage(&self, p: &Prepared) -> i32 {
-        let cap = self
-            .input("max-issues")
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(DEFAULT_TRIAGE_CAP);
+        let cap = p.inputs.max_issues.unwrap_or(DEFAULT_TRIAGE_CAP);
         wf::group("OctaGit triage");
         let labels = triage::StatusLabels::from_config(&p.cfg);
         let plan = triage::plan(
