@@ -379,4 +379,104 @@ providers:
         let err = Overrides::from_inputs(&vars).unwrap_err().to_string();
         assert!(err.contains("max-turns") && err.contains("many"), "{err}");
     }
+
+    fn repo_with(config: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".github")).unwrap();
+        std::fs::write(dir.path().join(CONFIG_PATH), config).unwrap();
+        dir
+    }
+
+    fn inputs(pairs: &[(&str, &str)]) -> Overrides {
+        let vars: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Overrides::from_inputs(&vars).unwrap()
+    }
+
+    /// The three values the issue names, as action inputs, end to end through
+    /// `ActionInputs` and `resolve`.
+    #[test]
+    fn bad_limits_from_inputs_name_the_input() {
+        let dir = repo_with("max_turns: 5\n");
+        for (k, v, want) in [
+            (
+                "INPUT_MAX-TURNS",
+                "0",
+                "action input `max-turns`: must be at least 1",
+            ),
+            (
+                "INPUT_MAX-COST-USD",
+                "-1",
+                "action input `max-cost-usd`: must be a non-negative",
+            ),
+            (
+                "INPUT_TIMEOUT-MINUTES",
+                "4294967295",
+                "action input `timeout-minutes`: must be at most 10080",
+            ),
+        ] {
+            let err =
+                Config::resolve_with(dir.path(), &inputs(&[(k, v)]), &Overrides::default(), false)
+                    .unwrap_err()
+                    .to_string();
+            assert!(err.starts_with(want) && err.contains("with:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn protected_paths_add_to_the_defaults_from_every_source() {
+        let defaults: Vec<String> = DEFAULT_PROTECTED.iter().map(|s| s.to_string()).collect();
+        assert_eq!(Config::default().protected_paths, defaults);
+        let dir = repo_with("protected_paths: [\"secrets/**\", \".github/workflows/**\"]\n");
+        let (file_only, _) = Config::resolve_with(
+            dir.path(),
+            &Overrides::default(),
+            &Overrides::default(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            file_only.protected_paths,
+            [defaults.clone(), vec!["secrets/**".to_string()]].concat(),
+            "defaults first, each glob once"
+        );
+        let flags = Overrides {
+            protected_paths: Some(vec!["infra/**".into()]),
+            ..Default::default()
+        };
+        let (c, _) = Config::resolve_with(
+            dir.path(),
+            &inputs(&[("INPUT_PROTECTED-PATHS", "keys/**, secrets/**")]),
+            &flags,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            c.protected_paths,
+            [
+                defaults,
+                vec!["secrets/**".into(), "keys/**".into(), "infra/**".into()]
+            ]
+            .concat()
+        );
+        let empty = Config::from_yaml("protected_paths: []\n", CONFIG_PATH).unwrap();
+        assert_eq!(empty.protected_paths, Config::default().protected_paths);
+    }
+
+    #[test]
+    fn scripted_slugs_need_the_test_switch_at_resolve() {
+        let dir = repo_with("fallback_chain: [scripted//tmp/t.json]\n");
+        let none = Overrides::default();
+        let err = Config::resolve_with(dir.path(), &none, &none, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(".github/octagit.yml:1:") && err.contains("scripted model"),
+            "{err}"
+        );
+        let (c, _) = Config::resolve_with(dir.path(), &none, &none, true).unwrap();
+        assert_eq!(c.fallback_chain, vec!["scripted//tmp/t.json".to_string()]);
+    }
 }

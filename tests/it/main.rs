@@ -8,6 +8,7 @@ mod audit;
 mod behaviour;
 mod chain;
 mod chroot;
+mod config;
 mod faults;
 mod gate;
 mod gate_runners;
