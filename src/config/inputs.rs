@@ -94,7 +94,7 @@ impl ActionInputs {
     pub fn provider_vars(&self, env: &BTreeMap<String, String>) -> Vec<(String, String)> {
         self.provider_keys
             .iter()
-            .filter(|(var, _)| !env.get(*var).is_some_and(|s| !s.trim().is_empty()))
+            .filter(|(var, _)| env.get(*var).is_none_or(|s| s.trim().is_empty()))
             .map(|(var, v)| (var.to_string(), v.clone()))
             .collect()
     }
