@@ -23,6 +23,6 @@ mod rank;
 mod reports;
 mod sandbox;
 mod strange_repo;
-mod tidy;
 mod support;
+mod tidy;
 mod tools;

@@ -22,7 +22,11 @@ fn sources() -> Vec<(String, String)> {
     files
         .into_iter()
         .map(|p| {
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             (rel, std::fs::read_to_string(&p).unwrap())
         })
         .collect()
@@ -66,8 +70,8 @@ fn no_source_file_is_over_700_lines() {
 
 #[test]
 fn main_stays_thin() {
-    let main = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/main.rs"))
-        .unwrap();
+    let main =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/main.rs")).unwrap();
     assert!(
         main.lines().count() <= 40,
         "main.rs parses, calls the library and maps to an exit code; move the rest to src/commands"
@@ -79,14 +83,20 @@ fn only_provider_speaks_llm_http() {
     // failure.rs classifies a transport error the provider code hands it; it sends nothing.
     let files = files_using("reqwest");
     let bad = outside(&files, &["src/provider/", "src/failure.rs"]);
-    assert!(bad.is_empty(), "HTTP clients outside src/provider/: {bad:?}");
+    assert!(
+        bad.is_empty(),
+        "HTTP clients outside src/provider/: {bad:?}"
+    );
 }
 
 #[test]
 fn only_github_speaks_the_github_api() {
     let files = files_using("octocrab");
     let bad = outside(&files, &["src/github/"]);
-    assert!(bad.is_empty(), "GitHub API use outside src/github/: {bad:?}");
+    assert!(
+        bad.is_empty(),
+        "GitHub API use outside src/github/: {bad:?}"
+    );
 }
 
 #[test]
