@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::agent::behaviour::{Behaviour, TurnShape, Watch};
 use crate::agent::prompt;
-use crate::agent::tools::{Signal, TOOL_NAMES, ToolOutcome, Tools};
+use crate::agent::tools::{Fatal, Signal, TOOL_NAMES, ToolOutcome, Tools};
 use crate::agent::trajectory::Trajectory;
 use crate::chain::{ChainExhausted, ChainWalker};
 use crate::failure::FailureClass;
@@ -52,6 +52,10 @@ pub enum LoopEnd {
         detail: String,
     },
     Cancelled,
+    /// A tool hit a fault of the run itself (the checkout vanished, the disk is full).
+    Broken {
+        detail: String,
+    },
 }
 
 impl LoopEnd {
@@ -63,6 +67,7 @@ impl LoopEnd {
             LoopEnd::Hallucination { .. } => Some(FailureClass::Hallucination),
             LoopEnd::Stuck { behaviour, .. } => Some(behaviour.class()),
             LoopEnd::Cancelled => Some(FailureClass::Cancelled),
+            LoopEnd::Broken { .. } => Some(FailureClass::Internal),
         }
     }
 }
@@ -191,7 +196,22 @@ impl AgentLoop<'_> {
             let mut finished: Option<String> = None;
             for call in &response.tool_calls {
                 let _ = self.trajectory.tool_call(turn, call);
-                let mut outcome = self.tools.call(call).await;
+                let mut outcome = match self.tools.try_call(call).await {
+                    Ok(outcome) => outcome,
+                    Err(fatal) => {
+                        let _ = self.trajectory.note(
+                            turn,
+                            &format!("`{}` stopped the run: {fatal}", call.name.trim()),
+                        );
+                        let _ = self.record.write(self.dir);
+                        return match fatal {
+                            Fatal::Cancelled => LoopEnd::Cancelled,
+                            other => LoopEnd::Broken {
+                                detail: other.to_string(),
+                            },
+                        };
+                    }
+                };
                 if let Some(t) = &outcome.test_run {
                     if last_tests
                         .as_ref()
