@@ -127,3 +127,49 @@ fn editable_text(tools: &Tools, rel: &str, path: &Path) -> Result<String, ToolEr
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, tools};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn an_edit_pins_what_it_wrote_and_a_no_op_changes_nothing() {
+        let (d, mut t) = tools(&[("calc.py", "a - b\n")]);
+        let out = call(
+            &mut t,
+            "edit_file",
+            json!({"path": "calc.py", "old_text": "a - b", "new_text": "a - b"}),
+        )
+        .await;
+        assert!(
+            out.is_error && out.content.contains("nothing was changed"),
+            "{}",
+            out.content
+        );
+        assert!(t.edited_content().is_empty());
+        let out = call(
+            &mut t,
+            "edit_file",
+            json!({"path": "./calc.py", "old_text": "-", "new_text": "+"}),
+        )
+        .await;
+        assert_eq!(out.edited.as_deref(), Some("calc.py"), "{}", out.content);
+        assert_eq!(
+            t.edited_content().hash("calc.py"),
+            Some(blake3::hash(b"a + b\n"))
+        );
+        assert!(t.edited_content().drifted(d.path()).is_empty());
+        let out = call(
+            &mut t,
+            "edit_file",
+            json!({"path": "calc.py", "old_text": "", "new_text": "x"}),
+        )
+        .await;
+        assert!(
+            out.content.starts_with("edit_file: `old_text` is empty"),
+            "{}",
+            out.content
+        );
+    }
+}

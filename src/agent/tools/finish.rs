@@ -34,3 +34,32 @@ impl Tool for Finish {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, tools};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn the_summary_is_trimmed_and_redacted() {
+        let (_d, mut t) = tools(&[]);
+        let out = call(
+            &mut t,
+            "finish",
+            json!({"summary": "  fixed; token ghp_abcdefghijklmnopqrstuvwxyz0123456789 \n"}),
+        )
+        .await;
+        let summary = out.finished.expect("finished");
+        assert!(
+            summary.starts_with("fixed; token ") && !summary.contains("ghp_abc"),
+            "{summary}"
+        );
+        let out = call(&mut t, "finish", json!({})).await;
+        assert!(
+            out.content
+                .starts_with("finish: missing required argument `summary`"),
+            "{}",
+            out.content
+        );
+    }
+}

@@ -32,3 +32,21 @@ impl Tool for GitDiff {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, tools};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn outside_a_git_repository_it_says_so_without_a_signal() {
+        let (_d, mut t) = tools(&[("a.py", "")]);
+        let out = call(&mut t, "git_diff", json!(null)).await;
+        assert!(out.is_error && out.signal.is_none(), "{out:?}");
+        assert!(
+            out.content.starts_with("cannot compute the diff"),
+            "{}",
+            out.content
+        );
+    }
+}

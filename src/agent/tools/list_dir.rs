@@ -66,3 +66,21 @@ impl Tool for ListDir {
         Ok(ToolOutcome::ok(content))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Signal;
+    use super::super::testing::{call, tools};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn the_root_is_the_default_and_a_file_is_refused() {
+        let (_d, mut t) = tools(&[("a.py", ""), ("pkg/b.py", "")]);
+        let out = call(&mut t, "list_dir", json!({"path": null})).await;
+        assert_eq!(out.content, "./ (2 entries)\na.py\npkg/\n");
+        let out = call(&mut t, "list_dir", json!({"path": "a.py"})).await;
+        assert_eq!(out.signal, Some(Signal::Unsupported));
+        let out = call(&mut t, "list_dir", json!({"path": "nope"})).await;
+        assert_eq!(out.signal, Some(Signal::MissingFile));
+    }
+}

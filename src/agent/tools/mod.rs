@@ -27,6 +27,8 @@ mod run_tests;
 mod schema;
 mod search;
 mod signal;
+#[cfg(test)]
+mod testing;
 mod text;
 mod write_file;
 

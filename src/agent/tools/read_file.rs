@@ -90,3 +90,40 @@ impl Tool for ReadFile {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, tools};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn an_empty_file_and_a_reversed_range_are_said() {
+        let (_d, mut t) = tools(&[("empty.txt", ""), ("a.txt", "1\n2\n3\n")]);
+        let out = call(&mut t, "read_file", json!({"path": "empty.txt"})).await;
+        assert_eq!(out.content, "`empty.txt` is empty");
+        assert_eq!(out.explored.as_deref(), Some("empty.txt"));
+        let out = call(
+            &mut t,
+            "read_file",
+            json!({"path": "a.txt", "start_line": 3, "end_line": 2}),
+        )
+        .await;
+        assert!(
+            out.is_error && out.content.contains("select none"),
+            "{}",
+            out.content
+        );
+        // Line 0 is read as the first line, an end past the file as its end.
+        let out = call(
+            &mut t,
+            "read_file",
+            json!({"path": "a.txt", "start_line": 0, "end_line": 99}),
+        )
+        .await;
+        assert!(
+            out.content.starts_with("a.txt (lines 1-3 of 3)"),
+            "{}",
+            out.content
+        );
+    }
+}

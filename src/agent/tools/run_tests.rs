@@ -34,3 +34,21 @@ impl Tool for RunTests {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, tools};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn without_a_gate_it_says_there_is_no_test_command() {
+        let (_d, mut t) = tools(&[]);
+        let out = call(&mut t, "run_tests", json!({"command": "rm -rf /"})).await;
+        assert!(
+            out.is_error && out.content.starts_with("no test command"),
+            "{}",
+            out.content
+        );
+        assert!(out.test_run.is_none());
+    }
+}

@@ -118,3 +118,37 @@ impl Tool for Search {
         Ok(ToolOutcome::ok(content))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Signal;
+    use super::super::testing::{call, tools};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn an_empty_pattern_is_bad_and_results_are_capped() {
+        let (_d, mut t) = tools(&[("a.txt", &"hit\n".repeat(300))]);
+        let out = call(&mut t, "search", json!({"pattern": ""})).await;
+        assert_eq!(out.signal, Some(Signal::BadArguments));
+        assert!(
+            out.content.starts_with("search: `pattern` is empty"),
+            "{}",
+            out.content
+        );
+        // Past the schema's maximum, the maximum.
+        let out = call(
+            &mut t,
+            "search",
+            json!({"pattern": "hit", "max_results": 10_000}),
+        )
+        .await;
+        assert_eq!(
+            out.content.matches("a.txt:").count(),
+            200,
+            "{}",
+            out.content
+        );
+        let out = call(&mut t, "search", json!({"pattern": "hit", "path": "gone"})).await;
+        assert_eq!(out.signal, Some(Signal::MissingFile));
+    }
+}

@@ -77,3 +77,37 @@ impl Tool for WriteFile {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Signal;
+    use super::super::testing::{call, tools};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn a_new_file_is_pinned_and_a_directory_path_is_bad() {
+        let (d, mut t) = tools(&[]);
+        let out = call(
+            &mut t,
+            "write_file",
+            json!({"path": "t/test_x.py", "content": "x = 1\n"}),
+        )
+        .await;
+        assert_eq!(out.content, "created `t/test_x.py` (1 lines)");
+        assert_eq!(
+            t.edited_content().paths().collect::<Vec<_>>(),
+            ["t/test_x.py"]
+        );
+        std::fs::write(d.path().join("t/test_x.py"), "x = 2\n").unwrap();
+        assert_eq!(t.edited_content().drifted(d.path()).len(), 1);
+        let out = call(&mut t, "write_file", json!({"path": "t/", "content": ""})).await;
+        assert_eq!(out.signal, Some(Signal::BadArguments));
+        let out = call(
+            &mut t,
+            "write_file",
+            json!({"path": "bin.dat", "content": "a\0b"}),
+        )
+        .await;
+        assert_eq!(out.signal, Some(Signal::Unsupported));
+    }
+}
