@@ -48,7 +48,8 @@ use crate::provider::{ToolCall, ToolSpec};
 use crate::run_record::TestRun;
 
 pub use edit_match::{Edit, EditError, apply_edit};
-pub use error::{Fatal, ToolError};
+pub use error::Fatal;
+pub(crate) use error::ToolError;
 pub use outcome::ToolOutcome;
 pub use pins::{ContentPins, Drift};
 pub use signal::Signal;
