@@ -7,9 +7,10 @@ use std::path::{Component, Path, PathBuf};
 
 use globset::{Candidate, GlobSet, GlobSetBuilder};
 
-/// Never written by the agent, whatever the configuration says: the run's own artefacts
-/// and the configuration that chose the gate.
-const BUILT_IN_PROTECTED: [&str; 2] = [".octagit/**", ".github/octagit.yml"];
+/// Never written by the agent, whatever the configuration says: CI workflows, the run's own
+/// artefacts and the configuration that chose the gate. A configured list adds to these.
+const BUILT_IN_PROTECTED: [&str; 3] =
+    [".github/workflows/**", ".octagit/**", ".github/octagit.yml"];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkspaceError {
@@ -366,6 +367,27 @@ mod tests {
             w.resolve_write(".GitHub/Workflows/ci.yml"),
             Err(WorkspaceError::Protected { .. })
         ));
+    }
+
+    #[test]
+    fn a_configured_list_adds_to_the_built_in_globs() {
+        let (_d, w) = ws(&["secrets/**"]);
+        for yes in [
+            ".github/workflows/ci.yml",
+            ".github/octagit.yml",
+            ".octagit/x",
+            "secrets/k",
+        ] {
+            assert!(
+                w.protected_match(yes).is_some(),
+                "{yes} should be protected"
+            );
+        }
+        let (_d, w) = ws(&[]);
+        assert_eq!(
+            w.protected_match(".github/workflows/ci.yml"),
+            Some(".github/workflows/**")
+        );
     }
 
     #[test]
