@@ -21,5 +21,6 @@ mod rank;
 mod reports;
 mod sandbox;
 mod strange_repo;
+mod tidy;
 mod support;
 mod tools;
