@@ -54,6 +54,10 @@ pub struct RunRecord {
     /// The model's own summary of its fix (from the `finish` tool).
     pub finish_summary: Option<String>,
     pub advice: Option<Advice>,
+    /// The advisor model's calls (purpose `advisor`), counted in `cost_usd`; empty when
+    /// the built-in text was used without asking a model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advisor_attempts: Vec<HopAttempt>,
     pub publish: Option<PublishRecord>,
     /// The terrain picture as published for people on GitHub (the assets branch), or why
     /// it could not be. Set by the action after the pipeline.
@@ -508,6 +512,7 @@ impl RunRecord {
             diff_stat: None,
             finish_summary: None,
             advice: None,
+            advisor_attempts: vec![],
             publish: None,
             terrain_image: None,
             artefacts: vec![],

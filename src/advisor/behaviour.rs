@@ -6,10 +6,9 @@
 //! answered its tool probe with a call, else one whose key is missing, else the first model
 //! of the default chain.
 
-use std::collections::BTreeSet;
-
-use super::{CONFIG_PATH, Draft, in_action, key_env, provider_of, rerun_suffix};
-use crate::failure::FailureClass;
+use super::facts::{self, ToolModel};
+use super::texts::{Draft, rerun_suffix};
+use crate::config::CONFIG_PATH;
 use crate::run_record::{Behaviour, RunRecord};
 
 pub(super) fn behaviour(record: &RunRecord, b: Behaviour) -> Draft {
@@ -18,7 +17,7 @@ pub(super) fn behaviour(record: &RunRecord, b: Behaviour) -> Draft {
         .map(|f| f.model.clone())
         .unwrap_or_else(|| "The model".into());
     let turns = finding.map(|f| f.turns).unwrap_or(0);
-    let local = provider_of(&model).is_some_and(|p| p.is_local());
+    let local = facts::provider_of(&model).is_some_and(|p| p.is_local());
     let next = model_with_tools(
         record,
         &[],
@@ -88,44 +87,16 @@ pub(super) fn behaviour(record: &RunRecord, b: Behaviour) -> Draft {
     }
 }
 
-/// "`lead`: X" for a model with tool calling this user can run, best evidence first; never
-/// one in `avoid` or one this run already saw misbehave.
+/// "`lead`: X" for a model with tool calling this user can run (`facts::model_with_tools`);
+/// never one in `avoid` or one this run already saw misbehave.
 pub(super) fn model_with_tools(record: &RunRecord, avoid: &[String], lead: &str) -> String {
-    let failing: BTreeSet<&str> = record
-        .behaviour
-        .iter()
-        .map(|f| f.model.as_str())
-        .chain(avoid.iter().map(String::as_str))
-        .collect();
-    let candidates: Vec<_> = record
-        .audit
-        .iter()
-        .flat_map(|a| a.candidates.iter())
-        .filter(|c| !failing.contains(c.slug.as_str()) && c.supports_tools != Some(false))
-        .collect();
-    if let Some(c) = candidates
-        .iter()
-        .find(|c| c.reachable && c.supports_tools == Some(true))
-    {
-        return format!(
-            "{lead}: put `{}` (reachable now, and it answered the audit's tool probe with a call) first in `fallback_chain` in {CONFIG_PATH}",
-            c.slug
-        );
-    }
-    let missing_key = candidates
-        .iter()
-        .find(|c| c.class == Some(FailureClass::Auth))
-        .map(|c| c.slug.clone());
-    let slug = missing_key.unwrap_or_else(|| {
-        crate::audit::default_candidates()
-            .into_iter()
-            .find(|s| !failing.contains(s.as_str()))
-            .unwrap_or_default()
-    });
-    match provider_of(&slug) {
-        Some(p) if !p.is_local() => {
-            let env = key_env(p);
-            let how = if in_action(record) {
+    match facts::model_with_tools(record, avoid) {
+        ToolModel::Reached(slug) => format!(
+            "{lead}: put `{slug}` (reachable now, and it answered the audit's tool probe with a call) first in `fallback_chain` in {CONFIG_PATH}"
+        ),
+        ToolModel::NeedsKey(slug, p) => {
+            let env = facts::key_env(p);
+            let how = if facts::in_action(record) {
                 format!(
                     "add the `{}` input from a repository secret",
                     env.to_ascii_lowercase().replace('_', "-")
@@ -135,6 +106,6 @@ pub(super) fn model_with_tools(record: &RunRecord, avoid: &[String], lead: &str)
             };
             format!("{lead}: {how} so the chain can use `{slug}`")
         }
-        _ => format!("{lead}, such as `{slug}`"),
+        ToolModel::Other(slug) => format!("{lead}, such as `{slug}`"),
     }
 }

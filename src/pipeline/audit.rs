@@ -162,14 +162,14 @@ async fn resolve_hops(
 }
 
 /// The cheapest hop (per output token), for the advisor's few hundred tokens.
-fn cheapest(hops: &[Hop]) -> Option<ModelClient> {
+fn cheapest(hops: &[Hop]) -> Option<Hop> {
     hops.iter()
         .min_by(|a, b| {
             a.price_out
                 .partial_cmp(&b.price_out)
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
-        .map(|h| h.client.clone())
+        .cloned()
 }
 
 fn no_model_message(record: &RunRecord) -> (String, String) {

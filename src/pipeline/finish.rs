@@ -100,15 +100,25 @@ pub(super) async fn finish(mut run: Run, mut code: i32) -> RunOutcome {
     }
 }
 
-/// The post-mortem: the advisor's, or the built-in one when it fails or panics.
+/// The post-mortem: the advisor's, or the built-in one when it fails or panics. The
+/// advisor's call is part of the run: its attempts go on the record and its cost into the
+/// run's, within what `max_cost_usd` leaves.
 async fn advice(run: &mut Run) -> Advice {
-    let advisor = run.advisor.clone();
+    let hop = run.advisor.clone();
+    let budget = crate::advisor::Budget {
+        spent_usd: run.record.cost_usd,
+        max_cost_usd: run.max_cost_usd,
+    };
     let record = &run.record;
-    let model = std::panic::AssertUnwindSafe(crate::advisor::advise(record, advisor.as_ref()))
+    let written = std::panic::AssertUnwindSafe(crate::advisor::advise_priced(record, hop, budget))
         .catch_unwind()
         .await;
-    match model {
-        Ok(a) => a,
+    match written {
+        Ok(w) => {
+            run.record.cost_usd += w.cost_usd();
+            run.record.advisor_attempts = w.attempts;
+            w.advice
+        }
         Err(p) => {
             let msg = panic_message(p.as_ref());
             run.record

@@ -26,7 +26,7 @@ use crate::cli::exit;
 use crate::config::Config;
 use crate::failure::FailureClass;
 use crate::index::{ContextGraph, Index};
-use crate::provider::{ModelClient, ProviderEnv};
+use crate::provider::ProviderEnv;
 use crate::publish::PublishTarget;
 use crate::run_record::{RunRecord, StageRecord, StageStatus, TaskInfo};
 
@@ -178,8 +178,11 @@ pub(crate) struct Run {
     pub current: Option<&'static str>,
     pub graph: Option<ContextGraph>,
     pub index: Option<Index>,
-    /// Who writes the post-mortem (the cheapest hop that answered), if anyone.
-    pub advisor: Option<ModelClient>,
+    /// Who writes the post-mortem (the cheapest hop that answered), if anyone; priced,
+    /// so its call counts in the run's cost.
+    pub advisor: Option<crate::chain::Hop>,
+    /// The run's `max_cost_usd`, which the advisor's call obeys too.
+    pub max_cost_usd: f64,
 }
 
 impl Run {
@@ -286,6 +289,7 @@ async fn run_guarded(
         graph: None,
         index: None,
         advisor: None,
+        max_cost_usd: cfg.max_cost_usd,
     };
     guard.apply(&mut run.record);
 

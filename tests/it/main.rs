@@ -2,6 +2,7 @@
 //! mock LLM server, the mock GitHub API and the temp repo builder.
 
 mod action;
+mod advisor;
 mod advisor_eval;
 mod agent;
 mod audit;

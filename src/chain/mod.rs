@@ -12,142 +12,26 @@
 //! - bad-model and anything else: next hop.
 //!
 //! Every attempt is recorded for the run record, successful or not, retries included.
+//!
+//! `mod.rs` is the walker; `hop.rs` a hop and the price of its answers, `retry.rs` the
+//! wait and back-off policy, `summary.rs` what the attempts say once the chain is spent.
+
+mod hop;
+mod retry;
+mod summary;
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+pub use hop::Hop;
+pub use retry::RetryPolicy;
+pub use summary::{ChainExhausted, advisor_hop, dominant_class};
+
 use crate::failure::FailureClass;
-use crate::provider::{ChatRequest, ChatResponse, ModelClient, ProviderError, ProviderKind, Usage};
+use crate::provider::{ChatRequest, ChatResponse, ProviderError, ProviderKind};
 use crate::run_record::HopAttempt;
-
-/// One hop: a resolved client plus what the audit learned about it.
-#[derive(Debug, Clone)]
-pub struct Hop {
-    pub client: ModelClient,
-    pub context_window: Option<u64>,
-    /// Dollars per input token and per output token (0 for local models).
-    pub price_in: f64,
-    pub price_out: f64,
-    /// Dollars per prompt token read from the cache; `None`: the input price (no discount
-    /// assumed, so the cost is never under-counted).
-    pub price_cache_read: Option<f64>,
-    /// Dollars per prompt token written to Anthropic's cache; `None`: 1.25x input.
-    pub price_cache_write: Option<f64>,
-}
-
-impl Hop {
-    pub fn new(client: ModelClient) -> Hop {
-        Hop {
-            client,
-            context_window: None,
-            price_in: 0.0,
-            price_out: 0.0,
-            price_cache_read: None,
-            price_cache_write: None,
-        }
-    }
-
-    pub fn slug(&self) -> &str {
-        self.client.slug()
-    }
-
-    pub fn cost(&self, tokens_in: u64, tokens_out: u64) -> f64 {
-        tokens_in as f64 * self.price_in + tokens_out as f64 * self.price_out
-    }
-
-    /// The cost of one answer's usage: cached prompt tokens at the cache prices.
-    pub fn cost_of(&self, u: &Usage) -> f64 {
-        let cached = u.cache_read_tokens.saturating_add(u.cache_write_tokens);
-        let fresh = u.input_tokens.saturating_sub(cached);
-        let read = self.price_cache_read.unwrap_or(self.price_in);
-        let write = self.price_cache_write.unwrap_or(self.price_in * 1.25);
-        let cost = fresh as f64 * self.price_in
-            + u.cache_read_tokens as f64 * read
-            + u.cache_write_tokens as f64 * write
-            + u.output_tokens as f64 * self.price_out;
-        if cost.is_finite() { cost.max(0.0) } else { 0.0 }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Waits up to this long are retried on the same hop.
-    pub max_wait: Duration,
-    /// How many times one hop is retried after short waits before moving on.
-    pub max_retries_per_hop: u32,
-    /// Transient failures: retries on one hop within one call.
-    pub transient_retries: u32,
-    /// The first back-off; each next one doubles, with ±25 % jitter.
-    pub backoff_base: Duration,
-    /// No single back-off is longer (a longer `retry-after` moves on instead).
-    pub backoff_max: Duration,
-    /// All transient waits of one call together stay under this.
-    pub transient_budget: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_wait: Duration::from_secs(20),
-            max_retries_per_hop: 2,
-            transient_retries: 3,
-            backoff_base: Duration::from_millis(500),
-            backoff_max: Duration::from_secs(8),
-            transient_budget: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// For the audit's probes: one quick retry, so a blip does not drop a model, while a
-    /// dead provider cannot hold the audit up.
-    pub fn probe() -> Self {
-        RetryPolicy {
-            max_wait: Duration::from_secs(5),
-            max_retries_per_hop: 1,
-            transient_retries: 1,
-            backoff_base: Duration::from_millis(300),
-            backoff_max: Duration::from_secs(2),
-            transient_budget: Duration::from_secs(3),
-        }
-    }
-
-    /// The back-off before transient retry number `n` (0-based): exponential with ±25 %
-    /// jitter, capped. A `retry-after` the provider sent wins when it is not too long.
-    pub fn backoff(&self, n: u32, retry_after: Option<Duration>) -> Option<Duration> {
-        if let Some(wait) = retry_after {
-            return (wait <= self.backoff_max.max(self.max_wait)).then_some(wait);
-        }
-        let exp = 2u32.checked_pow(n.min(16)).unwrap_or(u32::MAX);
-        let base = self
-            .backoff_base
-            .checked_mul(exp)
-            .unwrap_or(self.backoff_max)
-            .min(self.backoff_max);
-        // Jitter from the std hasher's random keys: no extra dependency for ±25 %.
-        let r = std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish();
-        let factor = 0.75 + (r % 1000) as f64 / 2000.0;
-        Some(base.mul_f64(factor).min(self.backoff_max))
-    }
-}
-
-/// Every hop failed. Carries the per-hop record; never a bare error.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("every model in the chain failed ({summary}); last error: {last}")]
-pub struct ChainExhausted {
-    pub summary: String,
-    /// The class that best explains the failure as a whole (see [`dominant_class`]).
-    pub class: FailureClass,
-    pub last: String,
-    /// The last provider error itself, for callers that read its status and headers
-    /// (the audit's probe).
-    pub last_error: Option<Box<ProviderError>>,
-}
 
 pub struct ChainWalker {
     hops: Vec<Hop>,
@@ -378,8 +262,9 @@ impl ChainWalker {
                 {
                     Action::Retry(wait)
                 }
-                // A 429 without any reset hint: one short back-off, then move on.
-                None if retries_here == 0 => {
+                // A 429 without any reset hint: one short back-off (where the policy
+                // retries at all), then move on.
+                None if retries_here < self.policy.max_retries_per_hop.min(1) => {
                     Action::Retry(Duration::from_secs(2).min(self.policy.max_wait))
                 }
                 _ => Action::NextHop,
@@ -454,81 +339,6 @@ impl ChainWalker {
             cache_read_tokens: 0,
         });
     }
-
-    fn exhausted(&self, last: Option<ProviderError>) -> ChainExhausted {
-        let failed: Vec<&HopAttempt> = self.attempts.iter().filter(|a| a.class.is_some()).collect();
-        let summary = if self.hops.is_empty() {
-            "the chain is empty".to_string()
-        } else {
-            let mut seen = Vec::new();
-            for a in &failed {
-                let s = format!(
-                    "{}: {}",
-                    a.model,
-                    a.class.map(|c| c.as_str()).unwrap_or("?")
-                );
-                if !seen.contains(&s) {
-                    seen.push(s);
-                }
-            }
-            // Hops never tried because their provider was already known dead.
-            for (i, h) in self.hops.iter().enumerate() {
-                if !failed.iter().any(|a| a.hop == i) {
-                    seen.push(format!("{}: skipped", h.slug()));
-                }
-            }
-            seen.join(", ")
-        };
-        ChainExhausted {
-            summary,
-            class: dominant_class(&self.attempts).unwrap_or(FailureClass::NoModel),
-            last: last
-                .as_ref()
-                .map(|e| crate::secret::redact(&e.message))
-                .unwrap_or_else(|| "no model was tried".into()),
-            last_error: last.map(Box::new),
-        }
-    }
-}
-
-/// The class that explains an exhausted chain. Auth and billing need a person, so they
-/// win whenever they occurred (the more frequent of the two); otherwise the last failure
-/// speaks for the chain: it is the one no later hop could work around.
-pub fn dominant_class(attempts: &[HopAttempt]) -> Option<FailureClass> {
-    let count = |c: FailureClass| attempts.iter().filter(|a| a.class == Some(c)).count();
-    let (auth, billing) = (count(FailureClass::Auth), count(FailureClass::Billing));
-    if auth + billing > 0 {
-        return Some(if billing > auth {
-            FailureClass::Billing
-        } else {
-            FailureClass::Auth
-        });
-    }
-    attempts.iter().rev().find_map(|a| a.class)
-}
-
-/// The hop to ask for a few hundred tokens of advice: the cheapest one that has answered
-/// in this run and whose provider has not failed auth or billing since. `None` when no hop
-/// is known to work (the advisor then writes its deterministic text).
-pub fn advisor_hop(hops: &[Hop], attempts: &[HopAttempt]) -> Option<ModelClient> {
-    hops.iter()
-        .enumerate()
-        .filter(|(i, h)| {
-            let mine: Vec<&HopAttempt> = attempts.iter().filter(|a| a.hop == *i).collect();
-            let answered = mine.iter().any(|a| a.class.is_none());
-            let last_ok = mine.last().is_some_and(|a| a.class.is_none());
-            let provider_dead = attempts.iter().any(|a| {
-                a.provider == h.client.provider().to_string()
-                    && a.class.is_some_and(|c| c.poisons_provider())
-            });
-            answered && last_ok && !provider_dead
-        })
-        .min_by(|(_, a), (_, b)| {
-            a.price_out
-                .partial_cmp(&b.price_out)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        })
-        .map(|(_, h)| h.client.clone())
 }
 
 /// Milliseconds, saturating (a `Duration` from untrusted text can be huge).
@@ -576,6 +386,7 @@ fn timeout_error(hop: &Hop, latency: Duration) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::ModelClient;
     use crate::provider::scripted::{Script, ScriptTurn};
 
     fn err(status: u16, body: &str) -> ScriptTurn {
@@ -724,52 +535,14 @@ mod tests {
         assert!(back_to_a, "{:#?}", w.attempts());
     }
 
-    #[test]
-    fn backoff_is_exponential_jittered_bounded_and_honours_retry_after() {
-        let p = RetryPolicy::default();
-        for n in 0..5 {
-            let want = (500u64 << n).min(8_000) as f64;
-            let got = p.backoff(n, None).unwrap().as_millis() as f64;
-            assert!(
-                got >= want * 0.75 - 1.0 && got <= (want * 1.25).min(8_000.0) + 1.0,
-                "{n}: {got}"
-            );
+    #[tokio::test]
+    async fn the_advisor_policy_asks_each_hop_once() {
+        for first in [err(429, "slow down"), err(529, OVERLOADED)] {
+            let mut w =
+                ChainWalker::new(vec![hop("a", vec![first, ok("x")])], RetryPolicy::advisor());
+            assert!(w.call(&ChatRequest::default()).await.is_err());
+            assert_eq!(w.attempts().len(), 1, "{:?}", w.attempts());
         }
-        assert!(p.backoff(u32::MAX, None).unwrap() <= p.backoff_max);
-        assert_eq!(
-            p.backoff(0, Some(Duration::from_secs(3))),
-            Some(Duration::from_secs(3))
-        );
-        // A retry-after beyond the bound is not waited for on this hop.
-        assert_eq!(p.backoff(0, Some(Duration::from_millis(u64::MAX))), None);
-    }
-
-    #[test]
-    fn cached_tokens_are_priced_at_the_cache_price() {
-        let mut h = Hop::new(ModelClient::scripted("x", Script::new(vec![])));
-        h.price_in = 3e-6;
-        h.price_out = 15e-6;
-        h.price_cache_read = Some(0.3e-6);
-        h.price_cache_write = Some(3.75e-6);
-        let u = crate::provider::Usage {
-            input_tokens: 10_000,
-            output_tokens: 100,
-            cache_read_tokens: 8_000,
-            cache_write_tokens: 1_000,
-            reasoning_tokens: 0,
-        };
-        let want = 1_000.0 * 3e-6 + 8_000.0 * 0.3e-6 + 1_000.0 * 3.75e-6 + 100.0 * 15e-6;
-        assert!((h.cost_of(&u) - want).abs() < 1e-12);
-        // Unknown cache prices: no discount assumed (never under-counted).
-        h.price_cache_read = None;
-        assert!(h.cost_of(&u) > want);
-        let huge = crate::provider::Usage {
-            input_tokens: u64::MAX,
-            output_tokens: u64::MAX,
-            cache_read_tokens: u64::MAX,
-            ..Default::default()
-        };
-        assert!(h.cost_of(&huge).is_finite());
     }
 
     #[tokio::test]
