@@ -9,6 +9,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod inputs;
+mod overrides;
+mod validate;
+
+pub use inputs::{ActionInputs, PROVIDER_INPUTS};
+pub use overrides::{LayerSource, Overrides, split_list};
+pub use validate::{ALLOW_SCRIPTED_VAR, scripted_allowed};
+use validate::{Provenance, validate};
+
 /// Where the config file lives, relative to the repository root.
 pub const CONFIG_PATH: &str = ".github/octagit.yml";
 
@@ -24,7 +33,8 @@ pub struct Config {
     pub max_turns: u32,
     pub max_cost_usd: f64,
     pub max_minutes: u32,
-    /// Globs the agent may never write (on top of `.git/`).
+    /// Globs the agent may never write (on top of `.git/`): always [`DEFAULT_PROTECTED`],
+    /// plus what the file, inputs and flags add.
     pub protected_paths: Vec<String>,
     /// Branch the PR targets. Default: the repo's current branch.
     pub base_branch: Option<String>,
@@ -109,7 +119,7 @@ impl Default for Config {
             max_turns: 30,
             max_cost_usd: 2.0,
             max_minutes: 20,
-            protected_paths: vec![".github/workflows/**".into(), CONFIG_PATH.into()],
+            protected_paths: protected_with_defaults(Vec::new()),
             base_branch: None,
             draft: true,
             branch_prefix: "octagit/".into(),
@@ -142,295 +152,119 @@ pub enum ConfigError {
     },
     #[error("{file}: {message}")]
     Unreadable { file: String, message: String },
-    #[error("{source_name}: bad value for `{key}`: {message}")]
+    /// A bad value from an override layer: `source_name` is the door (`action input`,
+    /// `flag`, `argument`), `key` the name as written there.
+    #[error("{source_name} `{key}`: {message}; {next}")]
     BadValue {
         source_name: String,
         key: String,
         message: String,
+        next: String,
     },
 }
 
-/// Values that override the file: from CLI flags or from action inputs. `None` keeps what
-/// the lower layer said.
-#[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    pub test_command: Option<String>,
-    pub setup_command: Option<String>,
-    pub fallback_chain: Option<Vec<String>>,
-    pub max_turns: Option<u32>,
-    pub max_cost_usd: Option<f64>,
-    pub max_minutes: Option<u32>,
-    pub protected_paths: Option<Vec<String>>,
-    pub base_branch: Option<String>,
-    pub draft: Option<bool>,
-    pub branch_prefix: Option<String>,
-    pub trigger_label: Option<String>,
-    pub trigger_phrase: Option<String>,
-    pub min_permission: Option<String>,
-    pub test_network: Option<bool>,
-    pub allow_unsandboxed: Option<bool>,
-    pub assets_branch: Option<String>,
-    pub done_label: Option<String>,
-    pub failed_label: Option<String>,
-    pub fail_on_no_fix: Option<bool>,
+/// Globs every run protects, whatever the config says: a user's `protected_paths` adds
+/// to these, never replaces them.
+pub const DEFAULT_PROTECTED: [&str; 2] = [".github/workflows/**", CONFIG_PATH];
+
+/// The defaults first, then `paths`, each glob once.
+pub(crate) fn protected_with_defaults(paths: Vec<String>) -> Vec<String> {
+    let mut all: Vec<String> = DEFAULT_PROTECTED.iter().map(|s| s.to_string()).collect();
+    for p in paths {
+        if !all.contains(&p) {
+            all.push(p);
+        }
+    }
+    all
 }
 
-impl Overrides {
-    /// Read action inputs the way the runner names them: `INPUT_<NAME>` upper-cased with
-    /// hyphens kept (`test-command` → `INPUT_TEST-COMMAND`). Empty inputs count as unset,
-    /// because the runner passes every declared input, empty when the workflow gave none.
-    pub fn from_inputs(vars: &BTreeMap<String, String>) -> Result<Overrides, ConfigError> {
-        let get = |name: &str| {
-            vars.get(&format!("INPUT_{}", name.to_ascii_uppercase()))
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let bad = |key: &str, message: String| ConfigError::BadValue {
-            source_name: "action input".into(),
-            key: key.into(),
-            message,
-        };
-        let num = |key: &str| -> Result<Option<u32>, ConfigError> {
-            get(key)
-                .map(|v| {
-                    v.parse::<u32>()
-                        .map_err(|_| bad(key, format!("`{v}` is not a whole number")))
-                })
-                .transpose()
-        };
-        let list = |key: &str| get(key).map(|v| split_list(&v));
-        let fallback_chain = match (list("fallback-chain"), get("model")) {
-            (Some(chain), Some(model)) => {
-                let rest: Vec<String> = chain.into_iter().filter(|m| *m != model).collect();
-                let mut c = vec![model];
-                c.extend(rest);
-                Some(c)
-            }
-            (Some(chain), None) => Some(chain),
-            (None, Some(model)) => Some(vec![model]),
-            (None, None) => None,
-        };
-        Ok(Overrides {
-            test_command: get("test-command"),
-            setup_command: get("setup-command"),
-            fallback_chain,
-            max_turns: num("max-turns")?,
-            max_cost_usd: get("max-cost-usd")
-                .map(|v| parse_cost(&v).map_err(|m| bad("max-cost-usd", m)))
-                .transpose()?,
-            max_minutes: num("timeout-minutes")?,
-            protected_paths: list("protected-paths"),
-            base_branch: get("base-branch"),
-            draft: get("draft")
-                .map(|v| parse_bool(&v).map_err(|m| bad("draft", m)))
-                .transpose()?,
-            branch_prefix: get("branch-prefix"),
-            trigger_label: get("label"),
-            trigger_phrase: get("trigger-phrase"),
-            min_permission: get("min-permission"),
-            test_network: get("test-network")
-                .map(|v| parse_bool(&v).map_err(|m| bad("test-network", m)))
-                .transpose()?,
-            allow_unsandboxed: get("allow-unsandboxed")
-                .map(|v| parse_bool(&v).map_err(|m| bad("allow-unsandboxed", m)))
-                .transpose()?,
-            // An empty input turns the pictures off, so presence counts, not content. The
-            // input's declared default defers to the config file: the runner passes every
-            // declared input, so the default is indistinguishable from "not given".
-            assets_branch: vars
-                .get("INPUT_ASSETS-BRANCH")
-                .map(|v| v.trim().to_string())
-                .filter(|v| v != DEFAULT_ASSETS_BRANCH),
-            done_label: get("done-label"),
-            failed_label: get("failed-label"),
-            fail_on_no_fix: get("fail-on-no-fix")
-                .map(|v| parse_bool(&v).map_err(|m| bad("fail-on-no-fix", m)))
-                .transpose()?,
-        })
+/// Parse a config file's text without validating it (validation waits for the layers).
+fn parse_yaml(text: &str, file: &str) -> Result<Config, ConfigError> {
+    if text.trim().is_empty() {
+        return Ok(Config::default());
+    }
+    let mut cfg: Config = serde_saphyr::from_str(text).map_err(|e| {
+        let line = e.location().map(|l| l.line()).unwrap_or(1);
+        ConfigError::Invalid {
+            file: file.to_string(),
+            line,
+            message: one_line(&e.to_string()),
+        }
+    })?;
+    cfg.protected_paths = protected_with_defaults(std::mem::take(&mut cfg.protected_paths));
+    Ok(cfg)
+}
+
+/// The config file's text, `None` when there is none.
+fn read_file(repo: &Path) -> Result<Option<(PathBuf, String)>, ConfigError> {
+    let path = repo.join(CONFIG_PATH);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some((path, text))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ConfigError::Unreadable {
+            file: CONFIG_PATH.into(),
+            message: e.to_string(),
+        }),
     }
 }
-
-/// Split a comma- or newline-separated list, as action inputs carry lists.
-pub fn split_list(v: &str) -> Vec<String> {
-    v.split([',', '\n'])
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-fn parse_bool(v: &str) -> Result<bool, String> {
-    match v.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" | "on" => Ok(true),
-        "false" | "no" | "0" | "off" => Ok(false),
-        _ => Err(format!("`{v}` is not true or false")),
-    }
-}
-
-fn parse_cost(v: &str) -> Result<f64, String> {
-    match v.trim_start_matches('$').parse::<f64>() {
-        Ok(c) if c.is_finite() && c >= 0.0 => Ok(c),
-        _ => Err(format!("`{v}` is not a non-negative number of dollars")),
-    }
-}
-
-const PERMISSIONS: [&str; 5] = ["read", "triage", "write", "maintain", "admin"];
 
 impl Config {
-    /// Parse the YAML text of a config file. `file` names it in errors.
+    /// Parse and validate the YAML text of a config file. `file` names it in errors.
     pub fn from_yaml(text: &str, file: &str) -> Result<Config, ConfigError> {
-        if text.trim().is_empty() {
-            return Ok(Config::default());
-        }
-        let cfg: Config = serde_saphyr::from_str(text).map_err(|e| {
-            let line = e.location().map(|l| l.line()).unwrap_or(1);
-            ConfigError::Invalid {
-                file: file.to_string(),
-                line,
-                message: one_line(&e.to_string()),
-            }
-        })?;
-        cfg.validate(file, text)?;
+        let cfg = parse_yaml(text, file)?;
+        validate(
+            &cfg,
+            &Provenance {
+                file: Some((file, text)),
+                layers: &[],
+                allow_scripted: scripted_allowed(),
+            },
+        )?;
         Ok(cfg)
     }
 
     /// Read `.github/octagit.yml` under `repo`; defaults when there is none.
     pub fn load_file(repo: &Path) -> Result<(Config, Option<PathBuf>), ConfigError> {
-        let path = repo.join(CONFIG_PATH);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok((Config::from_yaml(&text, CONFIG_PATH)?, Some(path))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Config::default(), None)),
-            Err(e) => Err(ConfigError::Unreadable {
-                file: CONFIG_PATH.into(),
-                message: e.to_string(),
-            }),
+        match read_file(repo)? {
+            Some((path, text)) => Ok((Config::from_yaml(&text, CONFIG_PATH)?, Some(path))),
+            None => Ok((Config::default(), None)),
         }
     }
 
-    /// Values no type can reject but that make no sense; named with their line.
-    fn validate(&self, file: &str, text: &str) -> Result<(), ConfigError> {
-        let fail = |key: &str, message: String| ConfigError::Invalid {
-            file: file.to_string(),
-            line: line_of_key(text, key),
-            // Values are echoed; a quoted "\n" in one must not split the one-line error
-            // (found by tests/it/proptests.rs).
-            message: format!(
-                "`{key}`: {}",
-                message.replace('\n', "\\n").replace('\r', "\\r")
-            ),
-        };
-        if self.max_turns == 0 {
-            return Err(fail("max_turns", "must be at least 1".into()));
-        }
-        if !(self.max_cost_usd.is_finite() && self.max_cost_usd >= 0.0) {
-            return Err(fail("max_cost_usd", "must be a non-negative number".into()));
-        }
-        if self.max_minutes == 0 {
-            return Err(fail("max_minutes", "must be at least 1".into()));
-        }
-        // Beyond a week a number is a typo, and a duration that large overflows the clock
-        // arithmetic of the run's deadline and timeouts.
-        const WEEK_SECS: u64 = 7 * 24 * 3600;
-        if u64::from(self.max_minutes) * 60 > WEEK_SECS {
-            return Err(fail("max_minutes", "must be at most 10080 (a week)".into()));
-        }
-        for (key, v) in [
-            ("request_timeout_secs", self.request_timeout_secs),
-            ("test_timeout_secs", self.test_timeout_secs),
-        ] {
-            if v > WEEK_SECS {
-                return Err(fail(key, format!("must be at most {WEEK_SECS} (a week)")));
-            }
-        }
-        if !PERMISSIONS.contains(&self.min_permission.as_str()) {
-            return Err(fail(
-                "min_permission",
-                format!(
-                    "`{}` is not one of {}",
-                    self.min_permission,
-                    PERMISSIONS.join(", ")
-                ),
-            ));
-        }
-        if let Some(e) = &self.reasoning_effort
-            && !REASONING_EFFORTS.contains(&e.trim().to_ascii_lowercase().as_str())
-        {
-            return Err(fail(
-                "reasoning_effort",
-                format!("`{e}` is not one of {}", REASONING_EFFORTS.join(", ")),
-            ));
-        }
-        for slug in &self.fallback_chain {
-            if let Err(e) = crate::provider::parse_slug(slug) {
-                return Err(fail("fallback_chain", e.to_string()));
-            }
-        }
-        for name in self.providers.keys() {
-            if crate::provider::parse_slug(&format!("{name}/x")).is_err() {
-                return Err(fail("providers", format!("unknown provider `{name}`")));
-            }
-        }
-        if let Some(t) = &self.test_command
-            && t.trim().is_empty()
-        {
-            return Err(fail(
-                "test_command",
-                "is empty; remove the key to auto-detect".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Apply a layer of overrides on top of this config.
-    pub fn apply(&mut self, o: &Overrides) {
-        macro_rules! set {
-            ($field:ident) => {
-                if let Some(v) = &o.$field {
-                    self.$field = v.clone().into();
-                }
-            };
-        }
-        set!(test_command);
-        set!(setup_command);
-        set!(fallback_chain);
-        set!(max_turns);
-        set!(max_cost_usd);
-        set!(max_minutes);
-        set!(protected_paths);
-        set!(base_branch);
-        set!(draft);
-        set!(branch_prefix);
-        set!(min_permission);
-        set!(test_network);
-        set!(allow_unsandboxed);
-        set!(assets_branch);
-        set!(done_label);
-        set!(failed_label);
-        set!(fail_on_no_fix);
-        if let Some(l) = &o.trigger_label {
-            self.trigger.label = l.clone();
-        }
-        if let Some(p) = &o.trigger_phrase {
-            self.trigger.phrase = p.clone();
-        }
-    }
-
-    /// The full precedence: flags > inputs > file > defaults.
+    /// The full precedence: flags > inputs > file > defaults, then one validation of the
+    /// result that names the file line, input, flag or argument behind a bad value.
     pub fn resolve(
         repo: &Path,
         inputs: &Overrides,
         flags: &Overrides,
     ) -> Result<(Config, Option<PathBuf>), ConfigError> {
-        let (mut cfg, path) = Config::load_file(repo)?;
+        Config::resolve_with(repo, inputs, flags, scripted_allowed())
+    }
+
+    /// [`Config::resolve`] with the scripted-model gate given instead of read from
+    /// [`ALLOW_SCRIPTED_VAR`].
+    pub fn resolve_with(
+        repo: &Path,
+        inputs: &Overrides,
+        flags: &Overrides,
+        allow_scripted: bool,
+    ) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let file = read_file(repo)?;
+        let mut cfg = match &file {
+            Some((_, text)) => parse_yaml(text, CONFIG_PATH)?,
+            None => Config::default(),
+        };
         cfg.apply(inputs);
         cfg.apply(flags);
-        for slug in &cfg.fallback_chain {
-            crate::provider::parse_slug(slug).map_err(|e| ConfigError::BadValue {
-                source_name: "fallback chain".into(),
-                key: slug.clone(),
-                message: e.to_string(),
-            })?;
-        }
-        Ok((cfg, path))
+        validate(
+            &cfg,
+            &Provenance {
+                file: file.as_ref().map(|(_, text)| (CONFIG_PATH, text.as_str())),
+                layers: &[inputs, flags],
+                allow_scripted,
+            },
+        )?;
+        Ok((cfg, file.map(|(path, _)| path)))
     }
 }
 
@@ -441,13 +275,6 @@ fn one_line(s: &str) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or(s)
         .to_string()
-}
-
-fn line_of_key(text: &str, key: &str) -> u64 {
-    text.lines()
-        .position(|l| l.trim_start().starts_with(&format!("{key}:")))
-        .map(|i| i as u64 + 1)
-        .unwrap_or(1)
 }
 
 #[cfg(test)]
@@ -551,5 +378,105 @@ providers:
         vars.insert("INPUT_MAX-TURNS".to_string(), "many".to_string());
         let err = Overrides::from_inputs(&vars).unwrap_err().to_string();
         assert!(err.contains("max-turns") && err.contains("many"), "{err}");
+    }
+
+    fn repo_with(config: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".github")).unwrap();
+        std::fs::write(dir.path().join(CONFIG_PATH), config).unwrap();
+        dir
+    }
+
+    fn inputs(pairs: &[(&str, &str)]) -> Overrides {
+        let vars: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Overrides::from_inputs(&vars).unwrap()
+    }
+
+    /// The three values the issue names, as action inputs, end to end through
+    /// `ActionInputs` and `resolve`.
+    #[test]
+    fn bad_limits_from_inputs_name_the_input() {
+        let dir = repo_with("max_turns: 5\n");
+        for (k, v, want) in [
+            (
+                "INPUT_MAX-TURNS",
+                "0",
+                "action input `max-turns`: must be at least 1",
+            ),
+            (
+                "INPUT_MAX-COST-USD",
+                "-1",
+                "action input `max-cost-usd`: must be a non-negative",
+            ),
+            (
+                "INPUT_TIMEOUT-MINUTES",
+                "4294967295",
+                "action input `timeout-minutes`: must be at most 10080",
+            ),
+        ] {
+            let err =
+                Config::resolve_with(dir.path(), &inputs(&[(k, v)]), &Overrides::default(), false)
+                    .unwrap_err()
+                    .to_string();
+            assert!(err.starts_with(want) && err.contains("with:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn protected_paths_add_to_the_defaults_from_every_source() {
+        let defaults: Vec<String> = DEFAULT_PROTECTED.iter().map(|s| s.to_string()).collect();
+        assert_eq!(Config::default().protected_paths, defaults);
+        let dir = repo_with("protected_paths: [\"secrets/**\", \".github/workflows/**\"]\n");
+        let (file_only, _) = Config::resolve_with(
+            dir.path(),
+            &Overrides::default(),
+            &Overrides::default(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            file_only.protected_paths,
+            [defaults.clone(), vec!["secrets/**".to_string()]].concat(),
+            "defaults first, each glob once"
+        );
+        let flags = Overrides {
+            protected_paths: Some(vec!["infra/**".into()]),
+            ..Default::default()
+        };
+        let (c, _) = Config::resolve_with(
+            dir.path(),
+            &inputs(&[("INPUT_PROTECTED-PATHS", "keys/**, secrets/**")]),
+            &flags,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            c.protected_paths,
+            [
+                defaults,
+                vec!["secrets/**".into(), "keys/**".into(), "infra/**".into()]
+            ]
+            .concat()
+        );
+        let empty = Config::from_yaml("protected_paths: []\n", CONFIG_PATH).unwrap();
+        assert_eq!(empty.protected_paths, Config::default().protected_paths);
+    }
+
+    #[test]
+    fn scripted_slugs_need_the_test_switch_at_resolve() {
+        let dir = repo_with("fallback_chain: [scripted//tmp/t.json]\n");
+        let none = Overrides::default();
+        let err = Config::resolve_with(dir.path(), &none, &none, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(".github/octagit.yml:1:") && err.contains("scripted model"),
+            "{err}"
+        );
+        let (c, _) = Config::resolve_with(dir.path(), &none, &none, true).unwrap();
+        assert_eq!(c.fallback_chain, vec!["scripted//tmp/t.json".to_string()]);
     }
 }

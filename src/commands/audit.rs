@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use crate::audit::{AuditInput, FirstPrompt, PricingOptions, run_audit};
 use crate::cli::{AuditArgs, exit};
-use crate::config::{Config, Overrides};
+use crate::config::{Config, LayerSource, Overrides};
 use crate::provider::ProviderEnv;
 use crate::run_record::{AuditCandidate, AuditReport, PriceSource};
 
@@ -32,7 +32,7 @@ pub async fn run(args: &AuditArgs) -> anyhow::Result<i32> {
         (None, Some(text)) => text.clone(),
         (None, None) => anyhow::bail!("no issue given: pass --issue-file FILE or --issue TEXT"),
     };
-    let report = audit_report(&task.repo, &issue, chain_flag(task)).await?;
+    let report = audit_report(&task.repo, &issue, chain_flag(task), LayerSource::Flags).await?;
 
     if args.json {
         let json = serde_json::to_string_pretty(&report)?;
@@ -56,14 +56,17 @@ pub async fn run(args: &AuditArgs) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
-/// The audit for `issue` on `repo` with the configured chain (or `chain`, when given):
-/// what `octagit audit` prints and the MCP `octagit_audit` tool returns.
+/// The audit for `issue` on `repo` with the configured chain (or `chain`, when given, by
+/// the door `source` names in errors): what `octagit audit` prints and the MCP
+/// `octagit_audit` tool returns.
 pub(crate) async fn audit_report(
     repo: &Path,
     issue: &str,
     chain: Option<Vec<String>>,
+    source: LayerSource,
 ) -> anyhow::Result<AuditReport> {
     let flags = Overrides {
+        source,
         fallback_chain: chain,
         ..Default::default()
     };

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::params::{AuditParams, OpenPrParams, RunParams, TerrainParams};
 use super::source::{self, RepoSource, ToolFailure};
 use crate::cli::TaskArgs;
-use crate::config::{Config, Overrides};
+use crate::config::{Config, LayerSource, Overrides};
 use crate::index::{self, ContextGraph, IndexOptions};
 use crate::pipeline::{self, ChannelProgress, RunOptions, RunOutcome};
 use crate::run_record::{RunRecord, RunStatus, StageRecord, TaskInfo};
@@ -110,6 +110,7 @@ async fn prepare_run(
         model: p.model.clone(),
     };
     let mut flags = crate::commands::run::flag_overrides(&task);
+    flags.source = LayerSource::Mcp;
     flags.test_command = p.test_command.clone();
     flags.setup_command = p.setup_command.clone();
     flags.max_turns = p.max_turns;
@@ -389,6 +390,7 @@ async fn open_pr_inner(p: &OpenPrParams) -> Result<CallToolResult, ToolFailure> 
         )
     })?;
     let flags = Overrides {
+        source: LayerSource::Mcp,
         base_branch: p.base_branch.clone(),
         ..Default::default()
     };
@@ -513,15 +515,18 @@ pub async fn audit(p: AuditParams) -> CallToolResult {
                 .collect::<Vec<_>>()
         })
         .filter(|c| !c.is_empty());
-    let report = match crate::commands::audit::audit_report(&repo, &p.issue_text, chain).await {
-        Ok(r) => r,
-        Err(e) => {
-            return failure(&ToolFailure::new(
-                format!("{e:#}"),
-                "fix the chain or the repository's .github/octagit.yml",
-            ));
-        }
-    };
+    let report =
+        match crate::commands::audit::audit_report(&repo, &p.issue_text, chain, LayerSource::Mcp)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                return failure(&ToolFailure::new(
+                    format!("{e:#}"),
+                    "fix the chain or the repository's .github/octagit.yml",
+                ));
+            }
+        };
     let mut text = crate::commands::audit::render_table(&report);
     let none = report.chain.is_empty();
     if none {

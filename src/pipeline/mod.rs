@@ -228,6 +228,19 @@ impl Run {
     }
 }
 
+/// A scripted hop replays a canned transcript: such a run is a demo whichever door started
+/// it, so every report says DEMO.
+fn has_scripted_hop(cfg: &Config, hops: Option<&[Hop]>) -> bool {
+    let scripted = crate::provider::ProviderKind::Scripted;
+    match hops {
+        Some(hops) => hops.iter().any(|h| h.client.provider() == scripted),
+        None => cfg
+            .fallback_chain
+            .iter()
+            .any(|s| crate::provider::parse_slug(s).is_ok_and(|m| m.provider == scripted)),
+    }
+}
+
 pub async fn run(repo: &Path, issue: Issue, cfg: Config, opts: RunOptions) -> RunOutcome {
     let root = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
     // Credentials out of the checkout and the sandbox chosen before any command runs;
@@ -244,6 +257,7 @@ async fn run_guarded(
     guard: &crate::sandbox::RunGuard,
 ) -> RunOutcome {
     let started = Instant::now();
+    opts.demo = opts.demo || has_scripted_hop(&cfg, opts.hops.as_deref());
     let repo = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
     let dir = match prepare_dir(&repo, opts.out_dir.as_deref()) {
         Ok(d) => d,

@@ -352,6 +352,10 @@ impl Runner {
                 .arg("action")
                 .env_clear()
                 .envs(env)
+                .env(
+                    crate::support::ALLOW_SCRIPTED.0,
+                    crate::support::ALLOW_SCRIPTED.1,
+                )
                 .current_dir(ws)
                 .timeout(std::time::Duration::from_secs(120))
                 .output()

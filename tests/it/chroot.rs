@@ -471,6 +471,7 @@ async fn run_in_root(root: &Path, rt: &Runtime, s: &Scenario<'_>) {
         ("CI", "true"),
         ("INPUT_GITHUB-TOKEN", TOKEN),
         ("INPUT_MODEL", "scripted//github/script.json"),
+        crate::support::ALLOW_SCRIPTED,
         ("INPUT_LABEL", "octagit"),
         ("INPUT_TRIGGER-PHRASE", "/octagit"),
         ("INPUT_MIN-PERMISSION", "write"),

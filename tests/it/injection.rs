@@ -165,6 +165,10 @@ fn run_octagit(
         .arg(&run_dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap())
+        .env(
+            crate::support::ALLOW_SCRIPTED.0,
+            crate::support::ALLOW_SCRIPTED.1,
+        )
         .env("HOME", s.home.path())
         .env("XDG_CACHE_HOME", s.out.path().join("cache"))
         .env("OPENAI_API_KEY", OPENAI_KEY)

@@ -9,6 +9,7 @@ mod audit;
 mod behaviour;
 mod chain;
 mod chroot;
+mod config;
 mod faults;
 mod gate;
 mod gate_runners;

@@ -742,3 +742,40 @@ async fn an_issue_number_is_fetched_from_github() {
     );
     assert!(!r.to_string().contains(GITHUB_TOKEN));
 }
+
+/// A `scripted/` slug is a canned transcript, not a model: an MCP client cannot name one,
+/// and a negative cost cap (which would read as "unlimited") is refused like the file's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripted_slugs_and_bad_limits_are_refused_by_name() {
+    let repo = buggy_repo();
+    let out = tempfile::tempdir().unwrap();
+    let mut mcp = Mcp::spawn(&[]);
+    mcp.initialize().await;
+    let mut args = run_args(repo.path(), out.path());
+    args["fallback_chain"] = json!(["scripted//tmp/transcript.json"]);
+    let r = mcp.call(1, "octagit_run", args).await;
+    let t = text(&r);
+    assert!(is_error(&r), "{r}");
+    assert!(
+        t.contains("argument `model`/`fallback_chain`") && t.contains("scripted model"),
+        "{t}"
+    );
+    let mut args = run_args(repo.path(), out.path());
+    args["max_cost_usd"] = json!(-1.0);
+    let r = mcp.call(2, "octagit_run", args).await;
+    let t = text(&r);
+    assert!(is_error(&r), "{r}");
+    assert!(
+        t.contains("argument `max_cost_usd`") && t.contains("non-negative"),
+        "{t}"
+    );
+    let r = mcp
+        .call(
+            3,
+            "octagit_audit",
+            json!({"repo": repo.path().display().to_string(), "issue_text": "x",
+                   "fallback_chain": ["scripted/x.json"]}),
+        )
+        .await;
+    assert!(is_error(&r) && text(&r).contains("scripted model"), "{r}");
+}

@@ -938,7 +938,11 @@ async fn octagit_run(
             .env("PATH", std::env::var("PATH").unwrap())
             .env("HOME", &home_path)
             .env("XDG_CACHE_HOME", home_path.join("cache"))
-            .env("OCTAGIT_OFFLINE", "1");
+            .env("OCTAGIT_OFFLINE", "1")
+            .env(
+                crate::support::ALLOW_SCRIPTED.0,
+                crate::support::ALLOW_SCRIPTED.1,
+            );
         for (k, v) in envs {
             cmd.env(k, v);
         }

@@ -506,6 +506,10 @@ async fn cli_door(level: Level) {
             .arg(&rd)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap())
+            .env(
+                crate::support::ALLOW_SCRIPTED.0,
+                crate::support::ALLOW_SCRIPTED.1,
+            )
             .env("HOME", &home)
             .env("XDG_CACHE_HOME", &cache)
             .env("OPENAI_API_KEY", &key)
@@ -630,6 +634,10 @@ async fn run_action(
             .arg("action")
             .env_clear()
             .envs(env)
+            .env(
+                crate::support::ALLOW_SCRIPTED.0,
+                crate::support::ALLOW_SCRIPTED.1,
+            )
             .current_dir(ws)
             .timeout(std::time::Duration::from_secs(180))
             .output()
