@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::agent::behaviour::{Behaviour, TurnShape, Watch};
 use crate::agent::prompt;
-use crate::agent::tools::{Signal, TOOL_NAMES, ToolOutcome, Tools};
+use crate::agent::tools::{Fatal, Signal, TOOL_NAMES, ToolOutcome, Tools};
 use crate::agent::trajectory::Trajectory;
 use crate::chain::{ChainExhausted, ChainWalker};
 use crate::failure::FailureClass;
@@ -52,6 +52,10 @@ pub enum LoopEnd {
         detail: String,
     },
     Cancelled,
+    /// A tool hit a fault of the run itself (the checkout vanished, the disk is full).
+    Broken {
+        detail: String,
+    },
 }
 
 impl LoopEnd {
@@ -63,6 +67,7 @@ impl LoopEnd {
             LoopEnd::Hallucination { .. } => Some(FailureClass::Hallucination),
             LoopEnd::Stuck { behaviour, .. } => Some(behaviour.class()),
             LoopEnd::Cancelled => Some(FailureClass::Cancelled),
+            LoopEnd::Broken { .. } => Some(FailureClass::Internal),
         }
     }
 }
@@ -191,7 +196,22 @@ impl AgentLoop<'_> {
             let mut finished: Option<String> = None;
             for call in &response.tool_calls {
                 let _ = self.trajectory.tool_call(turn, call);
-                let mut outcome = self.tools.call(call).await;
+                let mut outcome = match self.tools.try_call(call).await {
+                    Ok(outcome) => outcome,
+                    Err(fatal) => {
+                        let _ = self.trajectory.note(
+                            turn,
+                            &format!("`{}` stopped the run: {fatal}", call.name.trim()),
+                        );
+                        let _ = self.record.write(self.dir);
+                        return match fatal {
+                            Fatal::Cancelled => LoopEnd::Cancelled,
+                            other => LoopEnd::Broken {
+                                detail: other.to_string(),
+                            },
+                        };
+                    }
+                };
                 if let Some(t) = &outcome.test_run {
                     if last_tests
                         .as_ref()
@@ -508,4 +528,79 @@ fn unanswered<'a>(calls: &'a [ToolCall], messages: &[Message]) -> Vec<&'a ToolCa
                 .any(|m| m.tool_call_id.as_deref() == Some(&c.id))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::{Hop, RetryPolicy};
+    use crate::provider::ModelClient;
+    use crate::provider::scripted::{Script, ScriptTurn};
+    use crate::run_record::TaskInfo;
+
+    /// One scripted turn calling `list_dir`, run against `tools`.
+    async fn one_call(tools: &mut Tools, repo: &Path) -> LoopEnd {
+        let out = tempfile::tempdir().unwrap();
+        let turn: ScriptTurn = serde_json::from_value(serde_json::json!({
+            "tool_calls": [{"name": "list_dir", "arguments": {}}]
+        }))
+        .unwrap();
+        let hop = Hop::new(ModelClient::scripted("s", Script::new(vec![turn])));
+        let mut walker = ChainWalker::new(vec![hop], RetryPolicy::default());
+        let mut trajectory = Trajectory::create(out.path()).unwrap();
+        let mut record = RunRecord::new("t", TaskInfo::default(), false);
+        let mut agent = AgentLoop {
+            walker: &mut walker,
+            tools,
+            trajectory: &mut trajectory,
+            graph: None,
+            record: &mut record,
+            dir: out.path(),
+            repo,
+            limits: Limits {
+                max_turns: 3,
+                max_cost_usd: 0.0,
+                deadline: Instant::now() + Duration::from_secs(60),
+                hallucination_threshold: 3,
+                no_progress_turns: 5,
+                test_timeout: Duration::from_secs(5),
+            },
+            gate: GateSpec {
+                command: None,
+                baseline: None,
+            },
+            cancel: Arc::new(AtomicBool::new(false)),
+        };
+        agent.run("system".into(), "fix it".into()).await
+    }
+
+    #[tokio::test]
+    async fn a_fatal_tool_error_ends_the_loop_a_mistake_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        let mut tools = Tools::for_repo(&repo, &[], None, Duration::from_secs(5)).unwrap();
+        // A working tool and then a script that has nothing more to say: the loop goes on
+        // until the chain is exhausted, not ended by the tool.
+        let end = one_call(&mut tools, &repo).await;
+        assert!(matches!(end, LoopEnd::Exhausted(_)), "{end:?}");
+
+        // Cancelled between the model's answer and the call.
+        let flag = Arc::new(AtomicBool::new(true));
+        let mut tools = Tools::for_repo(&repo, &[], None, Duration::from_secs(5))
+            .unwrap()
+            .with_cancel(flag);
+        let end = one_call(&mut tools, &repo).await;
+        assert!(matches!(end, LoopEnd::Cancelled), "{end:?}");
+
+        // The checkout vanished under the run.
+        let mut tools = Tools::for_repo(&repo, &[], None, Duration::from_secs(5)).unwrap();
+        std::fs::remove_dir(&repo).unwrap();
+        let end = one_call(&mut tools, &repo).await;
+        let LoopEnd::Broken { detail } = &end else {
+            panic!("{end:?}")
+        };
+        assert!(detail.contains("is gone"), "{detail}");
+        assert_eq!(end.class(), Some(FailureClass::Internal));
+    }
 }

@@ -5,11 +5,12 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use regex::Regex;
+use globset::{Candidate, GlobSet, GlobSetBuilder};
 
-/// Never written by the agent, whatever the configuration says: the run's own artefacts
-/// and the configuration that chose the gate.
-const BUILT_IN_PROTECTED: [&str; 2] = [".octagit/**", ".github/octagit.yml"];
+/// Never written by the agent, whatever the configuration says: CI workflows, the run's own
+/// artefacts and the configuration that chose the gate. A configured list adds to these.
+const BUILT_IN_PROTECTED: [&str; 3] =
+    [".github/workflows/**", ".octagit/**", ".github/octagit.yml"];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkspaceError {
@@ -43,13 +44,16 @@ pub struct Workspace {
     /// The root as the caller spelled it (absolute), so an absolute path the model copied
     /// from a message still resolves when the root sits behind a symlink.
     alias: PathBuf,
-    protected: Vec<(String, Regex)>,
+    /// The protected globs as written, and the set that matches them (same order).
+    patterns: Vec<String>,
+    protected: GlobSet,
 }
 
 impl Workspace {
     /// `protected_paths` are globs relative to the root (`**` spans directories, `*` and `?`
-    /// stay within one name); a glob without `/` matches a name at any depth, and a glob
-    /// that names a directory protects everything below it.
+    /// stay within one name, `{a,b}` is either); a glob without `/` matches a name at any
+    /// depth, a glob that names a directory protects everything below it, and matching
+    /// ignores case.
     pub fn new(root: &Path, protected_paths: &[String]) -> Result<Workspace, WorkspaceError> {
         let alias = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
         let root = root.canonicalize().map_err(|e| WorkspaceError::Root {
@@ -62,7 +66,8 @@ impl Workspace {
                 message: "it is not a directory; pass the path of a checked-out repository".into(),
             });
         }
-        let mut protected = Vec::new();
+        let mut patterns = Vec::new();
+        let mut set = GlobSetBuilder::new();
         for pattern in protected_paths
             .iter()
             .map(String::as_str)
@@ -72,15 +77,21 @@ impl Workspace {
             if pattern.is_empty() {
                 continue;
             }
-            let re = glob_regex(pattern).map_err(|message| WorkspaceError::BadGlob {
+            let glob = protected_glob(pattern).map_err(|e| WorkspaceError::BadGlob {
                 pattern: pattern.to_string(),
-                message,
+                message: e.kind().to_string(),
             })?;
-            protected.push((pattern.to_string(), re));
+            set.add(glob);
+            patterns.push(pattern.to_string());
         }
+        let protected = set.build().map_err(|e| WorkspaceError::BadGlob {
+            pattern: patterns.join(", "),
+            message: e.to_string(),
+        })?;
         Ok(Workspace {
             root,
             alias,
+            patterns,
             protected,
         })
     }
@@ -148,10 +159,12 @@ impl Workspace {
         // `dir/**` also protects the name `dir` itself: a file planted there (`.octagit`)
         // would block the directory (found by tests/it/proptests.rs).
         let as_dir = format!("{rel}/");
-        self.protected
-            .iter()
-            .find(|(_, re)| re.is_match(&as_dir) || prefixes.iter().any(|p| re.is_match(p)))
-            .map(|(pattern, _)| pattern.as_str())
+        // The first glob, in the order given, that matches any of them.
+        std::iter::once(as_dir.as_str())
+            .chain(prefixes)
+            .flat_map(|p| self.protected.matches_candidate(&Candidate::new(p)))
+            .min()
+            .map(|i| self.patterns[i].as_str())
     }
 
     fn resolve(&self, rel: &str) -> Result<PathBuf, WorkspaceError> {
@@ -250,55 +263,21 @@ fn normalise(rel: &str, root: &Path, alias: &Path) -> Result<Vec<String>, Escape
     Ok(parts)
 }
 
-/// Translate a glob into an anchored regex over `/`-separated relative paths.
-fn glob_regex(pattern: &str) -> Result<Regex, String> {
+/// One protected glob as globset reads it, over `/`-separated root-relative paths: `*`
+/// and `?` stay within one name, `**` spans directories, a glob without `/` matches a name
+/// at any depth. Case-insensitive on every OS: on a case-insensitive filesystem (macOS,
+/// Windows) `.GitHub/Workflows/x.yml` is the workflow file.
+fn protected_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
     let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
     let pattern = if pattern.contains('/') {
         pattern.trim_start_matches('/').to_string()
     } else {
         format!("**/{pattern}")
     };
-    let mut re = String::from("^");
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '*' if chars.get(i + 1) == Some(&'*') => {
-                let slash_after = chars.get(i + 2) == Some(&'/');
-                if slash_after {
-                    // `**/` matches zero or more whole directories.
-                    re.push_str("(?:.*/)?");
-                    i += 3;
-                } else {
-                    re.push_str(".*");
-                    i += 2;
-                }
-                continue;
-            }
-            '*' => re.push_str("[^/]*"),
-            '?' => re.push_str("[^/]"),
-            '[' => {
-                let close = chars[i + 1..].iter().position(|&c| c == ']');
-                let Some(close) = close else {
-                    return Err("`[` has no closing `]`".into());
-                };
-                let body: String = chars[i + 1..i + 1 + close].iter().collect();
-                let body = body
-                    .strip_prefix('!')
-                    .map(|b| format!("^{b}"))
-                    .unwrap_or(body);
-                re.push('[');
-                re.push_str(&body.replace('\\', "\\\\"));
-                re.push(']');
-                i += close + 2;
-                continue;
-            }
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-        i += 1;
-    }
-    re.push('$');
-    Regex::new(&re).map_err(|e| e.to_string())
+    globset::GlobBuilder::new(&pattern)
+        .literal_separator(true)
+        .case_insensitive(true)
+        .build()
 }
 
 #[cfg(test)]
@@ -351,6 +330,64 @@ mod tests {
                 "{no} should not be protected"
             );
         }
+    }
+
+    #[test]
+    fn protected_matching_ignores_case_and_covers_the_directory_name() {
+        let (_d, w) = ws(&[".github/workflows/**", "*.PEM", "{dist,out}/**"]);
+        for yes in [
+            ".GitHub/Workflows/x.yml",
+            ".GITHUB/WORKFLOWS/sub/y.yaml",
+            ".github/Octagit.yml",
+            ".OctaGit/run-1/run.json",
+            // A file planted where the protected directory goes would block it.
+            ".octagit",
+            ".github/workflows",
+            "deep/Key.pem",
+            "dist/app.js",
+            "OUT/x",
+        ] {
+            assert!(
+                w.protected_match(yes).is_some(),
+                "{yes} should be protected"
+            );
+        }
+        assert_eq!(
+            w.protected_match(".GitHub/Workflows/x.yml"),
+            Some(".github/workflows/**"),
+            "the glob named is the one given"
+        );
+        for no in [".github/dependabot.yml", "src/dist.rs", "output/x"] {
+            assert!(
+                w.protected_match(no).is_none(),
+                "{no} should not be protected"
+            );
+        }
+        assert!(matches!(
+            w.resolve_write(".GitHub/Workflows/ci.yml"),
+            Err(WorkspaceError::Protected { .. })
+        ));
+    }
+
+    #[test]
+    fn a_configured_list_adds_to_the_built_in_globs() {
+        let (_d, w) = ws(&["secrets/**"]);
+        for yes in [
+            ".github/workflows/ci.yml",
+            ".github/octagit.yml",
+            ".octagit/x",
+            "secrets/k",
+        ] {
+            assert!(
+                w.protected_match(yes).is_some(),
+                "{yes} should be protected"
+            );
+        }
+        let (_d, w) = ws(&[]);
+        assert_eq!(
+            w.protected_match(".github/workflows/ci.yml"),
+            Some(".github/workflows/**")
+        );
     }
 
     #[test]

@@ -48,14 +48,16 @@ pub(super) async fn agent(
             return Err(EarlyEnd::with(exit::NO_FIX));
         }
     };
-    let mut tools = Tools::new(workspace).with_gate(Some(Gate::new(
-        &run.repo,
-        GateCommand {
-            command: cmd.to_string(),
-            source: run.record.gate.source.clone().unwrap_or_default(),
-        },
-        test_timeout,
-    )));
+    let mut tools = Tools::new(workspace)
+        .with_cancel(cancel.clone())
+        .with_gate(Some(Gate::new(
+            &run.repo,
+            GateCommand {
+                command: cmd.to_string(),
+                source: run.record.gate.source.clone().unwrap_or_default(),
+            },
+            test_timeout,
+        )));
     // The model's test digests then say what is newly failing and what now passes.
     tools.set_baseline(baseline.clone());
     if let Some(g) = tools.gate_mut() {
@@ -96,6 +98,7 @@ pub(super) async fn agent(
         LoopEnd::Hallucination { detail } => detail.clone(),
         LoopEnd::Stuck { detail, .. } => detail.clone(),
         LoopEnd::Cancelled => "cancelled".into(),
+        LoopEnd::Broken { detail } => detail.clone(),
     };
     let status = if matches!(end, LoopEnd::Finished { .. }) {
         StageStatus::Ok
@@ -173,6 +176,11 @@ pub(super) async fn gate(
             FailureClass::Cancelled,
             "the run was cancelled",
             "cancelled",
+        ),
+        LoopEnd::Broken { detail } => run.record.fail(
+            FailureClass::Internal,
+            format!("the agent had to stop: {detail}"),
+            detail.clone(),
         ),
     }
     crate::gate::reclassify(&mut run.record);
