@@ -90,6 +90,7 @@ pub(super) async fn agent(
         agent.run(prompt.system, prompt.first_user).await
     };
     run.record.hops = walker.attempts().to_vec();
+    run.pins = tools.edited_content().clone();
     run.advisor = crate::chain::advisor_hop(walker.hops(), walker.attempts());
     let agent_note = match &end {
         LoopEnd::Finished { .. } => "finished".to_string(),
@@ -148,6 +149,9 @@ pub(super) async fn gate(
         let test_timeout = Duration::from_secs(cfg.test_timeout_secs);
         crate::gate::proof::examine(&run.repo, cmd, test_timeout, &mut run.record).await;
     }
+    // What gets committed is what the agent wrote: files its tests rewrote go back.
+    let pins = std::mem::take(&mut run.pins);
+    let ok = super::drift::restore_agent_content(run, cfg, cmd, baseline, &pins).await && ok;
     // A "fix" that only rewrote the failing tests to pass on the original code is none.
     let ok = ok && !crate::gate::proof::refute(&mut run.record);
     match &end {

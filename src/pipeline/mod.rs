@@ -10,6 +10,7 @@
 mod agent;
 mod audit;
 mod baseline;
+mod drift;
 mod finish;
 mod index;
 mod stages;
@@ -183,6 +184,8 @@ pub(crate) struct Run {
     pub advisor: Option<crate::chain::Hop>,
     /// The run's `max_cost_usd`, which the advisor's call obeys too.
     pub max_cost_usd: f64,
+    /// What the agent's tools last wrote to each edited file (set by the agent stage).
+    pub pins: crate::agent::tools::ContentPins,
 }
 
 impl Run {
@@ -304,6 +307,7 @@ async fn run_guarded(
         index: None,
         advisor: None,
         max_cost_usd: cfg.max_cost_usd,
+        pins: Default::default(),
     };
     guard.apply(&mut run.record);
 

@@ -103,6 +103,10 @@ pub struct SandboxRecord {
     /// of the commit.
     #[serde(default)]
     pub left_out: Vec<String>,
+    /// Files the agent edited that its commands rewrote afterwards: put back to the
+    /// agent's content before the commit, and the gate run again on it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restored: Vec<String>,
 }
 
 tokio::task_local! {

@@ -286,3 +286,63 @@ fn demo_runs_end_to_end() {
     let summary = std::fs::read_to_string(run_dir.join("summary.md")).unwrap();
     assert!(summary.contains("DEMO"), "the summary is labelled");
 }
+
+fn fix_and_finish() -> Vec<Hop> {
+    vec![hop("a", vec![fix_turn(), finish_turn()])]
+}
+
+#[tokio::test]
+async fn a_test_run_that_rewrites_an_edited_file_every_time_fails_the_gate() {
+    // The tests pass, then append a line the model never showed to the file it edited:
+    // without the content pins that line would be committed.
+    let repo = buggy_repo();
+    let cfg = Config {
+        test_command: Some("sh check.sh && echo 'import os  # injected' >> value.txt".into()),
+        ..config()
+    };
+    let (o, _out) = run(&repo, cfg, fix_and_finish()).await;
+    assert_ne!(o.record.status, RunStatus::Success);
+    assert_eq!(o.record.gate.passed, Some(false));
+    let verdict = o.record.gate.verdict.clone().unwrap_or_default();
+    assert!(
+        verdict.contains("rewrite files the agent edited (value.txt)"),
+        "{verdict}"
+    );
+    assert_eq!(
+        repo.read("value.txt"),
+        "fixed\n",
+        "the agent's content is back"
+    );
+    if let Some(sb) = &o.record.sandbox {
+        assert_eq!(sb.restored, vec!["value.txt"]);
+    }
+    assert_artefacts(&o);
+}
+
+#[tokio::test]
+async fn a_file_rewritten_once_is_restored_and_judged_again() {
+    let repo = buggy_repo();
+    let cfg = Config {
+        test_command: Some(
+            "sh check.sh && { [ -f .once ] || { touch .once; echo '# swapped' >> value.txt; }; }"
+                .into(),
+        ),
+        ..config()
+    };
+    let (o, _out) = run(&repo, cfg, fix_and_finish()).await;
+    assert_eq!(
+        o.record.status,
+        RunStatus::Success,
+        "{:?} {:?}",
+        o.record.failure,
+        o.record.gate.verdict
+    );
+    let verdict = o.record.gate.verdict.clone().unwrap_or_default();
+    assert!(
+        verdict.contains("after restoring files the tests had rewritten (value.txt)"),
+        "{verdict}"
+    );
+    assert_eq!(repo.read("value.txt"), "fixed\n");
+    assert!(o.record.diff.as_deref().unwrap().contains("+fixed"));
+    assert!(!o.record.diff.as_deref().unwrap().contains("swapped"));
+}
