@@ -210,7 +210,6 @@ mod tests {
             slug: slug.into(),
             provider: "openai".into(),
             reachable: viable,
-            class: None,
             reason: if viable {
                 None
             } else {
@@ -222,17 +221,9 @@ mod tests {
             context_window: Some(100_000),
             fits: Some(true),
             supports_tools: Some(true),
-            tpm_limit: None,
-            tpm_remaining: None,
-            rpm_limit: None,
-            rpm_remaining: None,
             est_run_cost_usd: Some(0.25),
-            probe_ms: None,
             viable,
-            next_step: None,
             prompt_tokens: Some(10_000),
-            headroom_turns: None,
-            notes: vec![],
             ..Default::default()
         }
     }

@@ -213,17 +213,7 @@ impl Gate {
 }
 
 fn list_long(names: &[String]) -> String {
-    const SHOWN: usize = 20;
-    let mut s = names
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if names.len() > SHOWN {
-        s.push_str(&format!(" and {} more", names.len() - SHOWN));
-    }
-    s
+    verdict::list_at_most(names, 20)
 }
 
 #[cfg(test)]

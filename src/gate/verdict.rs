@@ -478,15 +478,19 @@ fn named(list: &str) -> String {
 
 /// A short list of names for a sentence.
 pub(crate) fn list(names: &[String]) -> String {
-    const SHOWN: usize = 5;
+    list_at_most(names, 5)
+}
+
+/// The first `shown` names, then "and N more".
+pub(crate) fn list_at_most(names: &[String], shown: usize) -> String {
     let mut s = names
         .iter()
-        .take(SHOWN)
+        .take(shown)
         .cloned()
         .collect::<Vec<_>>()
         .join(", ");
-    if names.len() > SHOWN {
-        s.push_str(&format!(" and {} more", names.len() - SHOWN));
+    if names.len() > shown {
+        s.push_str(&format!(" and {} more", names.len() - shown));
     }
     s
 }

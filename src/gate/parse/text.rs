@@ -155,15 +155,7 @@ pub fn parse_output(output: &str) -> Parsed {
             continue;
         }
         if let Some(c) = p.pytest_summary.captures(line) {
-            let (mut pass, mut fail, mut skip) = (0, 0, 0);
-            for m in p.count.captures_iter(&c[1]) {
-                let n: u64 = m[1].parse().unwrap_or(0);
-                match &m[2] {
-                    "passed" => pass += n,
-                    "skipped" => skip += n,
-                    _ => fail += n,
-                }
-            }
+            let (pass, fail, skip) = summary_counts(&p.count, &c[1]);
             add(&mut passed_count, pass);
             add(&mut failed_count, fail);
             add(&mut skipped_count, skip);
@@ -302,15 +294,7 @@ pub fn parse_output(output: &str) -> Parsed {
             continue;
         }
         if let Some(c) = p.jest_tests.captures(line) {
-            let (mut pass, mut fail, mut skip) = (0, 0, 0);
-            for m in p.count.captures_iter(&c[1]) {
-                let n: u64 = m[1].parse().unwrap_or(0);
-                match &m[2] {
-                    "passed" => pass += n,
-                    "skipped" => skip += n,
-                    _ => fail += n,
-                }
-            }
+            let (pass, fail, skip) = summary_counts(&p.count, &c[1]);
             add(&mut passed_count, pass);
             add(&mut failed_count, fail);
             add(&mut skipped_count, skip);
@@ -453,4 +437,19 @@ impl Names {
     fn into_vec(self) -> Vec<String> {
         self.list
     }
+}
+
+/// Passed, failed and skipped from a summary line's "N passed, M failed, K skipped" list
+/// (pytest's and jest's); any other word counts as failed.
+fn summary_counts(count: &Regex, list: &str) -> (u64, u64, u64) {
+    let (mut pass, mut fail, mut skip) = (0, 0, 0);
+    for m in count.captures_iter(list) {
+        let n: u64 = m[1].parse().unwrap_or(0);
+        match &m[2] {
+            "passed" => pass += n,
+            "skipped" => skip += n,
+            _ => fail += n,
+        }
+    }
+    (pass, fail, skip)
 }
