@@ -288,26 +288,41 @@ impl ChainWalker {
     }
 
     fn record(&mut self, idx: usize, r: &ChatResponse, cost: f64, retry: u32) {
-        let hop = &self.hops[idx];
+        let base = self.attempt(idx, retry);
         self.attempts.push(HopAttempt {
+            status: Some(r.status),
+            latency_ms: millis(r.latency),
+            tokens_in: r.usage.input_tokens,
+            tokens_out: r.usage.output_tokens,
+            cost_usd: cost,
+            dropped_params: r.dropped_params.clone(),
+            cache_read_tokens: r.usage.cache_read_tokens,
+            ..base
+        });
+    }
+
+    /// The fields every attempt on hop `idx` shares.
+    fn attempt(&self, idx: usize, retry: u32) -> HopAttempt {
+        let hop = &self.hops[idx];
+        HopAttempt {
             hop: idx,
             model: hop.slug().to_string(),
             provider: hop.client.provider().to_string(),
             at: Utc::now(),
             class: None,
-            status: Some(r.status),
+            status: None,
             error: None,
-            latency_ms: millis(r.latency),
-            tokens_in: r.usage.input_tokens,
-            tokens_out: r.usage.output_tokens,
-            cost_usd: cost,
+            latency_ms: 0,
+            tokens_in: 0,
+            tokens_out: 0,
+            cost_usd: 0.0,
             action: String::new(),
             retry,
             wait_ms: None,
-            dropped_params: r.dropped_params.clone(),
+            dropped_params: Vec::new(),
             purpose: self.purpose.clone(),
-            cache_read_tokens: r.usage.cache_read_tokens,
-        });
+            cache_read_tokens: 0,
+        }
     }
 
     fn record_error(
@@ -318,25 +333,16 @@ impl ChainWalker {
         retry: u32,
         wait: Option<Duration>,
     ) {
-        let hop = &self.hops[idx];
+        let base = self.attempt(idx, retry);
         self.attempts.push(HopAttempt {
-            hop: idx,
-            model: hop.slug().to_string(),
-            provider: hop.client.provider().to_string(),
-            at: Utc::now(),
             class: Some(err.class),
             status: err.status,
             error: Some(crate::secret::redact(&err.message)),
             latency_ms: millis(err.latency),
-            tokens_in: 0,
-            tokens_out: 0,
-            cost_usd: 0.0,
             action: action.to_string(),
-            retry,
             wait_ms: wait.map(millis),
             dropped_params: err.param.iter().cloned().collect(),
-            purpose: self.purpose.clone(),
-            cache_read_tokens: 0,
+            ..base
         });
     }
 }

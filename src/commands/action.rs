@@ -293,6 +293,21 @@ struct WorkIssue {
     author: Option<String>,
 }
 
+impl From<crate::github::event::EventIssue> for WorkIssue {
+    fn from(i: crate::github::event::EventIssue) -> Self {
+        WorkIssue {
+            is_pr: i.is_pull_request(),
+            number: i.number,
+            title: i.title,
+            body: i.body.unwrap_or_default(),
+            url: i.html_url,
+            state: i.state,
+            locked: i.locked,
+            author: i.user.map(|u| u.login),
+        }
+    }
+}
+
 fn current_branch(repo: &Path) -> Option<String> {
     let r = git2::Repository::open(repo).ok()?;
     let head = r.head().ok()?;

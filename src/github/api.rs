@@ -83,36 +83,8 @@ fn one_line(s: &str) -> String {
     s.lines().next().unwrap_or(s).trim().to_string()
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct IssueInfo {
-    pub number: u64,
-    #[serde(default)]
-    pub title: String,
-    pub body: Option<String>,
-    #[serde(default)]
-    pub state: String,
-    #[serde(default)]
-    pub locked: bool,
-    pub html_url: Option<String>,
-    #[serde(default)]
-    pub labels: Vec<crate::github::event::Label>,
-    pub pull_request: Option<serde_json::Value>,
-    /// Who opened the issue (its text is theirs).
-    #[serde(default)]
-    pub user: Option<crate::github::event::User>,
-}
-
-impl IssueInfo {
-    pub fn is_pull_request(&self) -> bool {
-        self.pull_request.as_ref().is_some_and(|v| !v.is_null())
-    }
-
-    pub fn has_label(&self, name: &str) -> bool {
-        self.labels
-            .iter()
-            .any(|l| l.name.eq_ignore_ascii_case(name))
-    }
-}
+/// An issue as the REST API returns it: the same shape as the event payload's issue.
+pub type IssueInfo = crate::github::event::EventIssue;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CommentInfo {

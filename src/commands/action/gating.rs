@@ -122,31 +122,13 @@ impl Action {
             println!("{actor} has {have} permission (needs {need})");
         }
         let issue = match from_event {
-            Some(i) => WorkIssue {
-                number: i.number,
-                title: i.title,
-                body: i.body.unwrap_or_default(),
-                url: i.html_url,
-                state: i.state,
-                locked: i.locked,
-                is_pr: i.pull_request.as_ref().is_some_and(|v| !v.is_null()),
-                author: i.user.map(|u| u.login),
-            },
+            Some(i) => WorkIssue::from(i),
             None => {
                 let i = p.gh.issue(number).await.map_err(|e| match e.status() {
                     Some(404) | Some(410) => Stop::Error(format!("issue #{number} does not exist in {} (or was deleted); check the `issue-number` input", p.slug)),
                     _ => api_stop(&e, ""),
                 })?;
-                WorkIssue {
-                    is_pr: i.is_pull_request(),
-                    number: i.number,
-                    title: i.title,
-                    body: i.body.unwrap_or_default(),
-                    url: i.html_url,
-                    state: i.state,
-                    locked: i.locked,
-                    author: i.user.map(|u| u.login),
-                }
+                WorkIssue::from(i)
             }
         };
         if issue.is_pr {
