@@ -303,15 +303,11 @@ pub fn render(index: &Index, graph: Option<&ContextGraph>) -> String {
             .and_then(|n| n.rank)
             .is_some_and(|r| r <= 10);
         if status(i) == Some(NodeStatus::Ranked) && top {
-            let r = grow(rect_of(i), 1.5);
-            let _ = writeln!(
-                s,
-                r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>ranked: {}</title></rect>"#,
-                r.x,
-                r.y,
-                r.w,
-                r.h,
-                esc(&index.files[i].path)
+            outline(
+                &mut s,
+                grow(rect_of(i), 1.5),
+                "ranked",
+                &index.files[i].path,
             );
         }
     }
@@ -320,15 +316,11 @@ pub fn render(index: &Index, graph: Option<&ContextGraph>) -> String {
     s.push('\n');
     for i in 0..index.files.len() {
         if matches!(status(i), Some(NodeStatus::Explored | NodeStatus::Edited)) {
-            let r = grow(rect_of(i), 1.5);
-            let _ = writeln!(
-                s,
-                r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>explored: {}</title></rect>"#,
-                r.x,
-                r.y,
-                r.w,
-                r.h,
-                esc(&index.files[i].path)
+            outline(
+                &mut s,
+                grow(rect_of(i), 1.5),
+                "explored",
+                &index.files[i].path,
             );
         }
     }
@@ -388,6 +380,19 @@ pub fn render(index: &Index, graph: Option<&ContextGraph>) -> String {
     legend(&mut s);
     s.push_str("</svg>\n");
     s
+}
+
+/// A highlight rectangle whose tooltip says why the file is marked.
+fn outline(s: &mut String, r: Rect, why: &str, path: &str) {
+    let _ = writeln!(
+        s,
+        r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{why}: {}</title></rect>"#,
+        r.x,
+        r.y,
+        r.w,
+        r.h,
+        esc(path)
+    );
 }
 
 fn grow(r: Rect, by: f64) -> Rect {
