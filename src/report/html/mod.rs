@@ -5,12 +5,10 @@
 //! come from the [`View`].
 
 mod svg;
+mod text;
 mod transcript;
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
-
-use regex::Regex;
 
 use super::RunArtefacts;
 use super::fmt;
@@ -20,6 +18,7 @@ use super::view::{
     SandboxView, TEST_FILES, TESTS_ADDED, TestRow, TestsView, View, first,
 };
 use crate::secret::redact;
+use text::{a, attr, clipped, code, esc, inline_code, slug_html};
 
 /// The page's style sheet, inlined (the CSP allows no other).
 const CSS: &str = include_str!("../assets/report.css");
@@ -27,44 +26,6 @@ const CSS: &str = include_str!("../assets/report.css");
 /// Beyond these the page stays usable; the full texts are in the run directory.
 const DIFF_MAX: usize = 2 * 1024 * 1024;
 const TEXT_MAX: usize = 256 * 1024;
-
-fn esc(text: &str) -> String {
-    html_escape::encode_text(&redact(text)).into_owned()
-}
-
-fn attr(text: &str) -> String {
-    html_escape::encode_double_quoted_attribute(&redact(text)).into_owned()
-}
-
-/// Only http(s) links become clickable; anything else is shown as text.
-fn a(text: &str, url: &str) -> String {
-    if url.starts_with("https://") || url.starts_with("http://") {
-        format!(
-            "<a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
-            attr(url),
-            esc(text)
-        )
-    } else {
-        esc(text)
-    }
-}
-
-/// Redacted first, then cut: a cut must not leave half a secret behind.
-fn clipped(text: &str, max: usize) -> String {
-    let text = redact(text);
-    if text.len() <= max {
-        return text;
-    }
-    let head = fmt::head_bytes(&text, max);
-    format!(
-        "{head}\n… [{} more not shown here; the full text is in the run directory]",
-        fmt::bytes(text.len() - head.len())
-    )
-}
-
-fn code(text: &str) -> String {
-    format!("<code>{}</code>", esc(text))
-}
 
 pub(super) fn render(view: &View, artefacts: &RunArtefacts) -> String {
     let hd = &view.header;
@@ -235,47 +196,6 @@ fn isolation(h: &mut String, sb: &SandboxView) {
         let _ = write!(h, "<p>{LEFT_OUT} {LEFT_OUT_WHY} {}</p>", files.join(", "));
     }
     h.push_str("</section>\n");
-}
-
-/// A model slug that may break after each `/` and nowhere else.
-fn slug_html(slug: &str) -> String {
-    esc(slug).replace('/', "/<wbr>")
-}
-
-/// Text with `code` spans kept as `<code>` and https links made clickable, everything
-/// else escaped.
-fn inline_code(text: &str) -> String {
-    text.split('`')
-        .enumerate()
-        .map(|(i, piece)| {
-            if i % 2 == 1 {
-                code(piece)
-            } else {
-                linkify(&esc(piece))
-            }
-        })
-        .collect()
-}
-
-/// Turn `https://…` in already escaped text into links (trailing punctuation stays text).
-fn linkify(escaped: &str) -> String {
-    static URL: OnceLock<Regex> = OnceLock::new();
-    let re = URL.get_or_init(|| Regex::new(r#"https://[^\s<>"']+"#).expect("static regex"));
-    let mut out = String::with_capacity(escaped.len());
-    let mut last = 0;
-    for m in re.find_iter(escaped) {
-        let url = m
-            .as_str()
-            .trim_end_matches(['.', ',', ';', ':', ')', '!', '?']);
-        out.push_str(&escaped[last..m.start()]);
-        let _ = write!(
-            out,
-            "<a href=\"{url}\" rel=\"noopener noreferrer\">{url}</a>"
-        );
-        last = m.start() + url.len();
-    }
-    out.push_str(&escaped[last..]);
-    out
 }
 
 fn publish(h: &mut String, p: &PublishView) {
@@ -653,25 +573,4 @@ fn terrain(h: &mut String, view: &View, artefacts: &RunArtefacts) {
         h.push_str("</ol></details>");
     }
     h.push_str("</section>\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(esc("<b>&"), "&lt;b&gt;&amp;");
-        assert_eq!(a("x", "javascript:alert(1)"), "x");
-        assert!(
-            a("x", "https://github.com/o/r/pull/1")
-                .starts_with("<a href=\"https://github.com/o/r/pull/1\"")
-        );
-        assert_eq!(inline_code("set `a<b` now"), "set <code>a&lt;b</code> now");
-        assert_eq!(
-            inline_code("Review https://github.com/o/r/pull/1, then"),
-            "Review <a href=\"https://github.com/o/r/pull/1\" rel=\"noopener noreferrer\">https://github.com/o/r/pull/1</a>, then"
-        );
-        assert_eq!(linkify("x javascript:alert(1)"), "x javascript:alert(1)");
-    }
 }

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{RunArtefacts, clipped, esc};
+use super::RunArtefacts;
+use super::text::{clipped, esc};
 use crate::report::fmt;
 
 /// Beyond these the page stays usable; the full texts are in the run directory.

@@ -69,7 +69,7 @@ pub(crate) fn coverage(surface: Surface, section: Section) -> Coverage {
     use Section as S;
     match surface {
         Surface::Summary => match section {
-            S::Transcript => Left("GitHub shows no collapsible transcript; report.html has it"),
+            S::Transcript => Left("too long for a job summary; report.html has it"),
             S::Header
             | S::Advice
             | S::Publish
@@ -99,14 +99,13 @@ pub(crate) fn coverage(surface: Surface, section: Section) -> Coverage {
             | S::Warnings => Shown,
         },
         Surface::PrBody => match section {
-            S::Header => Left("the PR has its own title; the run id is in the footer"),
             S::Publish => Left("the PR body is written before the PR exists"),
             S::Sandbox => Left("the reviewer reads the diff; isolation is in the job summary"),
             S::Audit => Left("the audit is about choosing models, not about the change"),
             S::Terrain => Left("the terrain picture is added to the PR by the assets step"),
             S::Transcript => Left("too long for a PR body; report.html has it"),
             S::Warnings => Left("run warnings are for the operator, in the job summary"),
-            S::Advice | S::Tests | S::Proof | S::Changes | S::Hops | S::Cost => Shown,
+            S::Header | S::Advice | S::Tests | S::Proof | S::Changes | S::Hops | S::Cost => Shown,
         },
         Surface::Progress => match section {
             S::Header => Left("the comment sits on the issue; its heading says the outcome"),
