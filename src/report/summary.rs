@@ -324,11 +324,10 @@ fn tests(s: &mut String, t: &TestsView, proof: &ProofView, parts: &[Part]) {
         s.push('\n');
     }
     if let Some(v) = &t.verdict {
-        let mark = match t.passed {
-            Some(true) => "✅ ",
-            Some(false) => "❌ ",
-            None => "",
-        };
+        let mark = t
+            .verdict_mark
+            .map(|m| format!("{} ", m.emoji))
+            .unwrap_or_default();
         s.push_str(&format!("{mark}{}\n\n", md(v)));
     }
     s.push_str(&super::proof::markdown(proof, "**Test changes**\n\n"));

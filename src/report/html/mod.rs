@@ -279,11 +279,7 @@ fn tests(h: &mut String, t: &TestsView, proof: &ProofView) {
         None => h.push_str("<p>No test command was configured or detected.</p>"),
     }
     if let Some(v) = &t.verdict {
-        let cls = match t.passed {
-            Some(true) => "ok",
-            Some(false) => "bad",
-            None => "muted",
-        };
+        let cls = t.verdict_mark.map_or("muted", |m| m.class);
         let _ = write!(h, "<p class=\"verdict {cls}\">{}</p>", esc(v));
     }
     if !t.rows.is_empty() {

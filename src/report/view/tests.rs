@@ -14,11 +14,15 @@ pub(crate) struct TestsView {
     /// Empty when no test run happened at all.
     pub rows: Vec<TestRow>,
     pub verdict: Option<String>,
-    /// The verdict's mark: passed, failed, or neither (None).
-    pub passed: Option<bool>,
+    /// The verdict's mark: passed, failed, or none when the gate did not decide.
+    pub verdict_mark: Option<Mark>,
     /// (title, output tail) of each run with output, for the collapsed blocks.
     pub outputs: Vec<(&'static str, String)>,
 }
+
+const PASSED: Mark = Mark::new("✅", "✓", "ok", "passed");
+const FAILED: Mark = Mark::new("❌", "✗", "bad", "failed");
+const TIMED_OUT: Mark = Mark::new("⏱️", "⏱", "warn", "timed out");
 
 /// The rows' names, the same on every surface.
 pub(crate) const SETUP: &str = "Setup";
@@ -46,11 +50,11 @@ pub(crate) struct RunCells {
 impl RunCells {
     fn of(t: &TestRun) -> RunCells {
         let mark = if t.timed_out {
-            Mark::new("⏱️", "⏱", "warn", "timed out")
+            TIMED_OUT
         } else if t.success {
-            Mark::new("✅", "✓", "ok", "passed")
+            PASSED
         } else {
-            Mark::new("❌", "✗", "bad", "failed")
+            FAILED
         };
         RunCells {
             mark,
@@ -96,7 +100,7 @@ impl TestsView {
             setup_command: g.setup_command.clone(),
             rows,
             verdict: g.verdict.clone(),
-            passed: g.passed,
+            verdict_mark: g.passed.map(|p| if p { PASSED } else { FAILED }),
             outputs,
         })
     }
