@@ -123,27 +123,6 @@ pub fn pr_title(target: &PublishTarget) -> String {
     format!("Fix #{}: {}", target.issue_number, t)
 }
 
-fn commit_message(record: &RunRecord, target: &PublishTarget, wip: bool) -> String {
-    let n = target.issue_number;
-    let title: String = target.issue_title.trim().chars().take(60).collect();
-    let summary = record.finish_summary.as_deref().unwrap_or("").trim();
-    let mut msg = if wip {
-        format!(
-            "WIP #{n}: {title}\n\nPartial work by OctaGit: the tests did not pass. Refs #{n}.\n"
-        )
-    } else {
-        format!("Fix #{n}: {title}\n\n")
-    };
-    if !summary.is_empty() {
-        msg.push_str(&format!("\n{summary}\n"));
-    }
-    if !wip {
-        msg.push_str(&format!("\nFixes #{n}\n"));
-    }
-    msg.push_str(&format!("\nOctaGit run {}\n", record.run_id));
-    redact(&msg)
-}
-
 /// The pull request body (`report::pr_body`): what changed and why, tests before/after,
 /// hops and cost, and the advisor's review note. Redacted and within GitHub's size limit.
 pub fn pr_body(record: &RunRecord, target: &PublishTarget, notes: &[String]) -> String {
@@ -181,7 +160,8 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
         ..Default::default()
     };
 
-    let message = commit_message(record, target, wip);
+    let message =
+        crate::report::commit_message(record, target.issue_number, &target.issue_title, wip);
     let push_url = target.push_url(repo);
     let token = (push_url.starts_with("https://") || push_url.starts_with("http://"))
         .then(|| target.token.clone());
@@ -249,10 +229,7 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
 
     let title = pr_title(target);
     if wip {
-        let short = format!(
-            "Partial work for #{} by OctaGit: the tests did not pass. Refs #{}.",
-            target.issue_number, target.issue_number
-        );
+        let short = crate::report::wip_compare_body(target.issue_number);
         out.compare_url = Some(target.compare_url(&branch, &format!("WIP: {title}"), &short));
         out.notes.push(format!(
             "The tests did not pass, so no pull request was opened; the partial work is on `{branch}` for a person to continue."
@@ -260,11 +237,7 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
         return out;
     }
 
-    let short_body = format!(
-        "Fixes #{}\n\n{}",
-        target.issue_number,
-        record.finish_summary.as_deref().unwrap_or("")
-    );
+    let short_body = crate::report::compare_body(record, target.issue_number);
     let compare = target.compare_url(&branch, &title, &short_body);
     let gh = match GitHub::new(&target.api_url, &target.token, &target.repo_slug) {
         Ok(g) => g,

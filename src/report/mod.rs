@@ -10,6 +10,7 @@
 //! Every text that leaves here has passed through [`crate::secret::redact`].
 
 pub mod action;
+mod commit_message;
 pub(crate) mod fmt;
 mod html;
 mod markdown;
@@ -86,6 +87,21 @@ pub fn html(record: &RunRecord, artefacts: &RunArtefacts) -> String {
 /// before the advisor, so the built-in advice stands in until it has spoken.
 pub fn pr_body(record: &RunRecord, issue: u64, notes: &[String]) -> String {
     pr_body::render(&view::View::of(record), issue, notes)
+}
+
+/// The short body a compare page is pre-filled with, when the PR must be opened by hand.
+pub fn compare_body(record: &RunRecord, issue: u64) -> String {
+    pr_body::compare_body(record, issue)
+}
+
+/// The same for the `-wip` branch's partial work.
+pub fn wip_compare_body(issue: u64) -> String {
+    pr_body::wip_compare_body(issue)
+}
+
+/// The commit message for issue `issue` titled `title`; `wip` when the tests did not pass.
+pub fn commit_message(record: &RunRecord, issue: u64, title: &str, wip: bool) -> String {
+    commit_message::render(record, issue, title, wip)
 }
 
 /// The advice alone as Markdown (for an issue comment), with the real error below it.

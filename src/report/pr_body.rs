@@ -87,6 +87,19 @@ pub(crate) fn render(view: &View, issue: u64, notes: &[String]) -> String {
     b
 }
 
+/// The body pre-filled on a compare page (a URL carries it, so it stays short).
+pub(crate) fn compare_body(record: &crate::run_record::RunRecord, issue: u64) -> String {
+    format!(
+        "Fixes #{issue}\n\n{}",
+        record.finish_summary.as_deref().unwrap_or("")
+    )
+}
+
+/// The same for partial work on the `-wip` branch: it refers to the issue, never closes it.
+pub(crate) fn wip_compare_body(issue: u64) -> String {
+    format!("Partial work for #{issue} by OctaGit: the tests did not pass. Refs #{issue}.")
+}
+
 fn tests(b: &mut String, view: &View) {
     b.push_str("## Tests\n\n");
     let t = view.tests.as_ref();
