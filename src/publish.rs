@@ -11,11 +11,8 @@ use std::path::{Path, PathBuf};
 
 use crate::git::{self, GitError};
 use crate::github::api::{ApiError, GitHub};
-use crate::run_record::{PublishRecord, RunRecord, TestRun};
+use crate::run_record::{PublishRecord, RunRecord};
 use crate::secret::{Secret, redact};
-
-/// GitHub's PR body limit is 65536 characters.
-const BODY_LIMIT: usize = 60_000;
 
 #[derive(Debug, Clone)]
 pub struct PublishTarget {
@@ -126,169 +123,10 @@ pub fn pr_title(target: &PublishTarget) -> String {
     format!("Fix #{}: {}", target.issue_number, t)
 }
 
-fn commit_message(record: &RunRecord, target: &PublishTarget, wip: bool) -> String {
-    let n = target.issue_number;
-    let title: String = target.issue_title.trim().chars().take(60).collect();
-    let summary = record.finish_summary.as_deref().unwrap_or("").trim();
-    let mut msg = if wip {
-        format!(
-            "WIP #{n}: {title}\n\nPartial work by OctaGit: the tests did not pass. Refs #{n}.\n"
-        )
-    } else {
-        format!("Fix #{n}: {title}\n\n")
-    };
-    if !summary.is_empty() {
-        msg.push_str(&format!("\n{summary}\n"));
-    }
-    if !wip {
-        msg.push_str(&format!("\nFixes #{n}\n"));
-    }
-    msg.push_str(&format!("\nOctaGit run {}\n", record.run_id));
-    redact(&msg)
-}
-
-fn test_line(label: &str, run: Option<&TestRun>) -> String {
-    let Some(t) = run else {
-        return format!("| {label} | not run |");
-    };
-    let counts = match (t.passed_count, t.failed_count) {
-        (Some(p), Some(f)) => format!("{p} passed, {f} failed"),
-        (Some(p), None) => format!("{p} passed"),
-        (None, Some(f)) => format!("{f} failed"),
-        _ if t.timed_out => "timed out".to_string(),
-        _ => format!(
-            "exit code {}",
-            t.exit_code.map(|c| c.to_string()).unwrap_or("?".into())
-        ),
-    };
-    let verdict = if t.success { "✅ pass" } else { "❌ fail" };
-    let failing = if t.failed_tests.is_empty() {
-        String::new()
-    } else {
-        let names: Vec<String> = t
-            .failed_tests
-            .iter()
-            .take(5)
-            .map(|n| format!("`{n}`"))
-            .collect();
-        format!(" (failing: {})", names.join(", "))
-    };
-    format!("| {label} | {verdict}: {counts}{failing} |")
-}
-
-/// The pull request body: what changed and why, tests before/after, hops and cost, and the
-/// advisor's review note. Redacted and within GitHub's size limit.
+/// The pull request body (`report::pr_body`): what changed and why, tests before/after,
+/// hops and cost, and the advisor's review note. Redacted and within GitHub's size limit.
 pub fn pr_body(record: &RunRecord, target: &PublishTarget, notes: &[String]) -> String {
-    let mut b = String::new();
-    b.push_str(&format!("Fixes #{}\n\n", target.issue_number));
-    for note in notes {
-        b.push_str(&format!("> [!NOTE]\n> {note}\n\n"));
-    }
-    b.push_str("## What changed and why\n\n");
-    match record
-        .finish_summary
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(s) => b.push_str(&format!("{s}\n\n")),
-        None => b.push_str("_The model did not summarise its change; read the diff._\n\n"),
-    }
-    if let Some(ds) = &record.diff_stat {
-        b.push_str(&format!(
-            "**Diff:** {} file{} changed, +{} −{}\n\n",
-            ds.files,
-            if ds.files == 1 { "" } else { "s" },
-            ds.insertions,
-            ds.deletions
-        ));
-    }
-    if !record.files_edited.is_empty() {
-        b.push_str("Files edited: ");
-        let files: Vec<String> = record
-            .files_edited
-            .iter()
-            .take(30)
-            .map(|f| format!("`{f}`"))
-            .collect();
-        b.push_str(&files.join(", "));
-        b.push_str("\n\n");
-    }
-    b.push_str("## Tests\n\n");
-    if let Some(cmd) = &record.gate.command {
-        b.push_str(&format!("Test command: `{cmd}`\n\n"));
-    }
-    b.push_str("| | result |\n|---|---|\n");
-    b.push_str(&test_line(
-        "before (baseline)",
-        record.gate.baseline.as_ref(),
-    ));
-    b.push('\n');
-    b.push_str(&test_line("after", record.gate.after.as_ref()));
-    b.push_str("\n\n");
-    if let Some(v) = &record.gate.verdict {
-        b.push_str(&format!("{v}\n\n"));
-    }
-    b.push_str(&crate::gate::proof::pr_section(record));
-    b.push_str("## Models, hops and cost\n\n");
-    let mut models: Vec<&str> = Vec::new();
-    for h in &record.hops {
-        if !models.contains(&h.model.as_str()) {
-            models.push(&h.model);
-        }
-    }
-    let failed = record.hops.iter().filter(|h| h.class.is_some()).count();
-    b.push_str(&format!(
-        "{} model call{} ({} failed) across {} model{}{}; {} turn{}; {} tokens in, {} out; cost **${:.4}**.\n\n",
-        record.hops.len(),
-        if record.hops.len() == 1 { "" } else { "s" },
-        failed,
-        models.len(),
-        if models.len() == 1 { "" } else { "s" },
-        if models.is_empty() { String::new() } else { format!(" (`{}`)", models.join("` → `")) },
-        record.turns,
-        if record.turns == 1 { "" } else { "s" },
-        record.tokens_in,
-        record.tokens_out,
-        record.cost_usd
-    ));
-    for h in &record.handoffs {
-        b.push_str(&format!(
-            "- Handed over from `{}` to `{}` at turn {}: {}\n",
-            h.from, h.to, h.at_turn, h.reason
-        ));
-    }
-    if !record.handoffs.is_empty() {
-        b.push('\n');
-    }
-    // Publish runs before the advisor; the built-in advice stands in until it has spoken.
-    let advice = record
-        .advice
-        .clone()
-        .unwrap_or_else(|| crate::advisor::deterministic(record));
-    let a = &advice;
-    b.push_str("## Review note\n\n");
-    b.push_str(&format!(
-        "**{}**\n\n{}\n\n**Next step:** {}\n\n",
-        a.headline,
-        a.body.trim(),
-        a.next_step
-    ));
-    b.push_str(&format!("<sub>Written by {}.</sub>\n\n", a.author));
-    b.push_str(&format!(
-        "---\n<sub>Opened by OctaGit (run `{}`). The repository's tests passing is necessary, not sufficient: review the diff before merging.</sub>\n",
-        record.run_id
-    ));
-    let mut b = redact(&b);
-    if b.len() > BODY_LIMIT {
-        let mut cut = BODY_LIMIT;
-        while !b.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        b.truncate(cut);
-        b.push_str("\n\n_(truncated: the full report is in the run artefacts)_\n");
-    }
-    b
+    crate::report::pr_body(record, target.issue_number, notes)
 }
 
 /// Explain a push failure in one or two sentences with the next step.
@@ -322,7 +160,8 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
         ..Default::default()
     };
 
-    let message = commit_message(record, target, wip);
+    let message =
+        crate::report::commit_message(record, target.issue_number, &target.issue_title, wip);
     let push_url = target.push_url(repo);
     let token = (push_url.starts_with("https://") || push_url.starts_with("http://"))
         .then(|| target.token.clone());
@@ -390,10 +229,7 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
 
     let title = pr_title(target);
     if wip {
-        let short = format!(
-            "Partial work for #{} by OctaGit: the tests did not pass. Refs #{}.",
-            target.issue_number, target.issue_number
-        );
+        let short = crate::report::wip_compare_body(target.issue_number);
         out.compare_url = Some(target.compare_url(&branch, &format!("WIP: {title}"), &short));
         out.notes.push(format!(
             "The tests did not pass, so no pull request was opened; the partial work is on `{branch}` for a person to continue."
@@ -401,11 +237,7 @@ pub async fn publish(repo: &Path, record: &RunRecord, target: &PublishTarget) ->
         return out;
     }
 
-    let short_body = format!(
-        "Fixes #{}\n\n{}",
-        target.issue_number,
-        record.finish_summary.as_deref().unwrap_or("")
-    );
+    let short_body = crate::report::compare_body(record, target.issue_number);
     let compare = target.compare_url(&branch, &title, &short_body);
     let gh = match GitHub::new(&target.api_url, &target.token, &target.repo_slug) {
         Ok(g) => g,

@@ -132,10 +132,7 @@ impl Action {
 
     fn skip(&self, reason: &str) -> i32 {
         wf::annotate(Level::Notice, Some("OctaGit skipped"), reason);
-        self.summary(&format!(
-            "## OctaGit: skipped\n\n{}\n",
-            crate::secret::redact(reason)
-        ));
+        self.summary(&crate::report::action::skipped(reason));
         self.output("status", "skipped");
         exit::OK
     }
@@ -146,10 +143,7 @@ impl Action {
 
     fn error_class(&self, message: &str, class: &str) -> i32 {
         wf::annotate(Level::Error, Some("OctaGit"), message);
-        self.summary(&format!(
-            "## OctaGit: could not start\n\n{}\n",
-            crate::secret::redact(message)
-        ));
+        self.summary(&crate::report::action::could_not_start(message));
         self.output("status", "error");
         self.output("failure-class", class);
         exit::USAGE
@@ -259,11 +253,10 @@ impl Action {
             wf::annotate(Level::Warning, Some("Publish"), e);
         }
         if record.status != RunStatus::Success {
-            let advice = crate::report::advice(record);
             wf::annotate(
                 Level::Error,
                 Some("OctaGit: no fix"),
-                &format!("{} Next step: {}", advice.headline, advice.next_step),
+                &crate::report::action::no_fix_annotation(record),
             );
         }
     }

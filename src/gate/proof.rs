@@ -235,84 +235,19 @@ async fn git(repo: &Path, args: &[&str]) -> Result<(), String> {
 }
 
 /// The PR body's section on test edits (and flaky baseline tests), empty when there is
-/// nothing to say.
+/// nothing to say. The words are the reports' (`report::proof_pr_section`).
 pub fn pr_section(record: &RunRecord) -> String {
-    section(record, "### Test changes\n\n")
+    crate::report::proof_pr_section(record)
 }
 
 /// The same for the job summary, under its own heading line.
 pub fn summary_section(record: &RunRecord) -> String {
-    section(record, "**Test changes**\n\n")
-}
-
-fn section(record: &RunRecord, heading: &str) -> String {
-    let mut s = String::new();
-    if !record.gate.flaky.is_empty() {
-        let names: Vec<String> = record
-            .gate
-            .flaky
-            .iter()
-            .take(20)
-            .map(|t| format!("`{t}`"))
-            .collect();
-        s.push_str(&format!(
-            "Flaky at baseline (outcome changed between two runs before any edit; left out of the verdict): {}\n\n",
-            names.join(", ")
-        ));
-    }
-    let Some(c) = &record.gate.test_changes else {
-        return s;
-    };
-    s.push_str(heading);
-    if c.files.is_empty() {
-        s.push_str("The agent changed no test file.\n");
-    } else {
-        let files: Vec<String> = c.files.iter().map(|f| format!("`{f}`")).collect();
-        s.push_str(&format!("Test files changed: {}\n", files.join(", ")));
-    }
-    if !c.added.is_empty() {
-        let added: Vec<String> = c.added.iter().take(20).map(|t| format!("`{t}`")).collect();
-        s.push_str(&format!("Tests added: {}\n", added.join(", ")));
-    }
-    s.push('\n');
-    for p in &c.proofs {
-        s.push_str(&format!("- {}\n", proof_line(p)));
-    }
-    if let Some(n) = &c.note {
-        s.push_str(&format!("\n_{n}_\n"));
-    }
-    s.push('\n');
-    s
+    crate::report::proof_summary_section(record)
 }
 
 /// One line per proof, as the PR body and the summary show it.
 pub fn proof_line(p: &TestProof) -> String {
-    let o = |x: Option<TestOutcome>| match x {
-        Some(TestOutcome::Passed) => "passes",
-        Some(TestOutcome::Failed) => "fails",
-        Some(TestOutcome::Error) => "errors",
-        Some(TestOutcome::Skipped) => "is skipped",
-        None => "does not run",
-    };
-    if p.proven {
-        format!(
-            "`{}`: regression test proven: fails before, passes after",
-            p.test
-        )
-    } else if p.before == Some(TestOutcome::Passed) {
-        format!(
-            "`{}`: passes on the original code too, so it does not show the bug (after the fix it {})",
-            p.test,
-            o(p.after)
-        )
-    } else {
-        format!(
-            "`{}`: on the original code it {}; after the fix it {}",
-            p.test,
-            o(p.before),
-            o(p.after)
-        )
-    }
+    crate::report::proof_line(p)
 }
 
 #[cfg(test)]

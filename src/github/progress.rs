@@ -1,6 +1,6 @@
 //! The progress comment on the issue: created when a run starts, updated at each stage as a
 //! checklist, and finally rewritten with the result, the PR or branch link and the
-//! advisor's next step.
+//! advisor's next step. The text is `report::progress`'s; this module owns the comment.
 //!
 //! Updates go through a channel to one background task, so a stage callback never blocks
 //! the pipeline on GitHub and bursts of updates collapse into the latest one.
@@ -8,160 +8,10 @@
 use tokio::sync::mpsc;
 
 use crate::github::api::{CommentInfo, GitHub};
-use crate::run_record::{RunRecord, RunStatus, StageStatus};
+use crate::run_record::{RunRecord, RunStatus};
 
-/// Marks OctaGit's own comment (and lets a later run find it).
-pub const MARKER: &str = "<!-- octagit-progress -->";
-
-/// Stages shown before they start, so the checklist reads as a plan.
-pub const PLANNED: &[(&str, &str)] = &[
-    ("task", "Read the issue"),
-    ("index", "Index the repository"),
-    ("audit", "Audit the models"),
-    ("baseline", "Run the tests before any edit"),
-    ("agent", "Work on the fix"),
-    ("gate", "Run the tests again"),
-    ("publish", "Push and open the pull request"),
-    ("report", "Write the reports"),
-];
-
-fn label(stage: &str) -> String {
-    PLANNED
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(stage))
-        .map(|(_, l)| l.to_string())
-        .unwrap_or_else(|| stage.to_string())
-}
-
-fn checklist(record: &RunRecord, current: Option<&str>) -> String {
-    let mut lines = Vec::new();
-    let mut shown: Vec<String> = Vec::new();
-    for s in &record.stages {
-        let mark = match s.status {
-            StageStatus::Ok => "- [x]",
-            StageStatus::Failed => "- [ ] ❌",
-            StageStatus::Skipped => "- [x] ~",
-        };
-        let secs = s.duration_ms as f64 / 1000.0;
-        let note = s
-            .note
-            .as_deref()
-            .map(|n| format!(": {n}"))
-            .unwrap_or_default();
-        let name = label(&s.name);
-        let name = if s.status == StageStatus::Skipped {
-            format!("{name}~ (skipped)")
-        } else {
-            name
-        };
-        lines.push(format!("{mark} {name} ({secs:.1} s){note}"));
-        shown.push(s.name.to_ascii_lowercase());
-    }
-    if let Some(cur) = current
-        && !shown.contains(&cur.to_ascii_lowercase())
-    {
-        lines.push(format!("- [ ] **{}**: running…", label(cur)));
-        shown.push(cur.to_ascii_lowercase());
-    }
-    if record.status == RunStatus::Running {
-        // Without an explicit current stage, the first one not yet done is the one running.
-        let mut next_running = current.is_none();
-        for (key, l) in PLANNED {
-            if !shown.iter().any(|s| s == key) {
-                if next_running {
-                    lines.push(format!("- [ ] **{l}**: running…"));
-                    next_running = false;
-                } else {
-                    lines.push(format!("- [ ] {l}"));
-                }
-            }
-        }
-    }
-    lines.join("\n")
-}
-
-/// The comment while the run is going.
-pub fn render_running(record: &RunRecord, current: Option<&str>, run_url: Option<&str>) -> String {
-    let mut s = format!(
-        "{MARKER}\n### 🐙 OctaGit is working on this issue\n\n{}\n",
-        checklist(record, current)
-    );
-    if record.cost_usd > 0.0 {
-        s.push_str(&format!(
-            "\nSpent so far: ${:.4} over {} model call(s).\n",
-            record.cost_usd,
-            record.hops.len()
-        ));
-    }
-    if let Some(u) = run_url {
-        s.push_str(&format!("\n[Follow the run]({u})\n"));
-    }
-    crate::secret::redact(&s)
-}
-
-/// The comment once the run is over.
-pub fn render_final(record: &RunRecord, run_url: Option<&str>) -> String {
-    let publish = record.publish.as_ref();
-    let head = match record.status {
-        RunStatus::Success => match publish.and_then(|p| p.pr_url.as_deref()) {
-            Some(_) => "✅ OctaGit opened a pull request for this issue",
-            None => "✅ OctaGit found a fix that passes the tests",
-        },
-        RunStatus::Skipped => "⏭️ OctaGit skipped this issue",
-        RunStatus::Failed | RunStatus::Running => "❌ OctaGit could not fix this issue",
-    };
-    let mut s = format!("{MARKER}\n### {head}\n\n{}\n\n", checklist(record, None));
-    if let Some(a) = &record.advice {
-        s.push_str(&format!("**{}**\n\n", a.headline));
-    } else if let Some(f) = &record.failure {
-        s.push_str(&format!("**{}** ({})\n\n", f.message, f.class));
-    }
-    if let Some(p) = publish {
-        if let Some(url) = &p.pr_url {
-            let kind = if p.draft == Some(true) {
-                "Draft pull request"
-            } else {
-                "Pull request"
-            };
-            s.push_str(&format!("{kind}: {url}\n\n"));
-        } else if let Some(b) = p.branch.as_deref().filter(|_| p.pushed) {
-            match &p.compare_url {
-                Some(c) => s.push_str(&format!("Branch: `{b}` ([open a pull request]({c}))\n\n")),
-                None => s.push_str(&format!("Branch: `{b}`\n\n")),
-            }
-        }
-        if let Some(e) = &p.error {
-            s.push_str(&format!("> [!WARNING]\n> {e}\n\n"));
-        }
-        for n in &p.notes {
-            s.push_str(&format!("- {n}\n"));
-        }
-        if !p.notes.is_empty() {
-            s.push('\n');
-        }
-    }
-    if let Some(a) = &record.advice {
-        s.push_str(&format!("**Next step:** {}\n\n", a.next_step));
-    }
-    if let Some(md) = record
-        .terrain_image
-        .as_ref()
-        .and_then(crate::github::assets::image_markdown)
-    {
-        s.push_str(&format!("{md}\n\n"));
-    }
-    s.push_str(&format!(
-        "Cost: ${:.4} · {} model call(s) · {} turn(s)",
-        record.cost_usd,
-        record.hops.len(),
-        record.turns
-    ));
-    if let Some(u) = run_url {
-        s.push_str(&format!(" · [run log and full report]({u})"));
-    }
-    s.push('\n');
-    crate::secret::redact(&s)
-}
+use crate::report::progress::label;
+pub use crate::report::progress::{MARKER, PLANNED, render_final, render_running};
 
 /// OctaGit's comment on one issue. Failures to comment never stop a run: they become
 /// warnings in the log.
@@ -334,23 +184,8 @@ impl crate::pipeline::ProgressSink for ProgressSender {
             return;
         }
         self.close_group();
-        if let Some(s) = record.stages.last() {
-            let mark = match s.status {
-                StageStatus::Ok => "✓",
-                StageStatus::Failed => "✗",
-                StageStatus::Skipped => "–",
-            };
-            let note = s
-                .note
-                .as_deref()
-                .map(|n| format!(": {n}"))
-                .unwrap_or_default();
-            println!(
-                "{mark} {} ({:.1} s){}",
-                label(&s.name),
-                s.duration_ms as f64 / 1000.0,
-                crate::secret::redact(&note)
-            );
+        if let Some(line) = crate::report::progress::stage_line(record) {
+            println!("{line}");
         }
         if record.status == RunStatus::Running
             && let Some(next) = next_planned(record)
@@ -358,83 +193,5 @@ impl crate::pipeline::ProgressSink for ProgressSender {
             crate::github::workflow_cmd::group(&label(next));
             self.group_open = true;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::run_record::{Advice, PublishRecord, StageRecord, TaskInfo};
-
-    fn record() -> RunRecord {
-        let mut r = RunRecord::new("run-1", TaskInfo::default(), false);
-        r.stages.push(StageRecord {
-            name: "index".into(),
-            status: StageStatus::Ok,
-            duration_ms: 1200,
-            note: Some("42 files".into()),
-        });
-        r
-    }
-
-    #[test]
-    fn running_checklist_shows_done_current_and_planned() {
-        let s = render_running(
-            &record(),
-            Some("audit"),
-            Some("https://github.com/o/r/actions/runs/1"),
-        );
-        assert!(s.starts_with(MARKER));
-        assert!(
-            s.contains("- [x] Index the repository (1.2 s): 42 files"),
-            "{s}"
-        );
-        assert!(s.contains("- [ ] **Audit the models**: running…"), "{s}");
-        assert!(s.contains("- [ ] Push and open the pull request"), "{s}");
-        assert!(s.contains("actions/runs/1"));
-    }
-
-    #[test]
-    fn without_a_current_stage_the_next_planned_one_is_running() {
-        let mut r = record();
-        r.stages.insert(
-            0,
-            StageRecord {
-                name: "task".into(),
-                status: StageStatus::Ok,
-                duration_ms: 3,
-                note: None,
-            },
-        );
-        let s = render_running(&r, None, None);
-        assert!(s.contains("- [x] Read the issue (0.0 s)"), "{s}");
-        assert!(s.contains("- [ ] **Audit the models**: running…"), "{s}");
-        assert_eq!(s.matches("running…").count(), 1, "{s}");
-    }
-
-    #[test]
-    fn final_comment_has_result_link_and_next_step() {
-        let mut r = record();
-        r.status = RunStatus::Failed;
-        r.advice = Some(Advice {
-            author: "built-in".into(),
-            headline: "The tests still fail.".into(),
-            body: "b".into(),
-            next_step: "Add a failing test that shows the bug.".into(),
-        });
-        r.publish = Some(PublishRecord {
-            branch: Some("octagit/issue-1-x-wip".into()),
-            pushed: true,
-            compare_url: Some("https://github.com/o/r/compare/main...octagit/issue-1-x-wip".into()),
-            ..Default::default()
-        });
-        let s = render_final(&r, None);
-        assert!(s.contains("could not fix"), "{s}");
-        assert!(s.contains("`octagit/issue-1-x-wip`"), "{s}");
-        assert!(s.contains("**Next step:** Add a failing test"), "{s}");
-        assert!(
-            !s.contains("- [ ] Push"),
-            "planned stages are not listed once the run is over: {s}"
-        );
     }
 }

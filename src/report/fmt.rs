@@ -15,6 +15,11 @@ pub(crate) fn cost(usd: f64) -> String {
     }
 }
 
+/// The exact cost to a hundredth of a cent ("$0.0123"), where a reviewer compares runs.
+pub(crate) fn cost_exact(usd: f64) -> String {
+    format!("${usd:.4}")
+}
+
 pub(crate) fn ms(ms: u64) -> String {
     if ms < 1_000 {
         format!("{ms} ms")

@@ -3,12 +3,23 @@
 //! network or the clock, so a run directory can be re-rendered at any time
 //! (`octagit report --run DIR`).
 //!
+//! One view model (`view`) decides what every report says; the surfaces lay it out: the job
+//! summary (`summary`, shortened by `shrink`), the page (`html`), the PR body (`pr_body`),
+//! the progress comment (`progress`) and the action's own short summaries (`action`).
+//!
 //! Every text that leaves here has passed through [`crate::secret::redact`].
 
+pub mod action;
+mod commit_message;
 pub(crate) mod fmt;
 mod html;
+mod markdown;
+mod pr_body;
+pub mod progress;
+mod proof;
 mod shrink;
 mod summary;
+mod view;
 
 use std::path::Path;
 
@@ -64,17 +75,54 @@ pub fn job_summary(record: &RunRecord) -> String {
 
 /// The job summary, shortened (largest parts first, said in the summary) to `limit_bytes`.
 pub fn job_summary_with_limit(record: &RunRecord, limit_bytes: usize) -> String {
-    summary::render(record, limit_bytes)
+    summary::render(&view::View::of(record), limit_bytes)
 }
 
 /// The self-contained HTML page: inline CSS and SVG, no external requests.
 pub fn html(record: &RunRecord, artefacts: &RunArtefacts) -> String {
-    html::render(record, artefacts)
+    html::render(&view::View::of(record), artefacts)
+}
+
+/// The pull request body for issue `issue`, with `notes` said at the top. Publish runs
+/// before the advisor, so the built-in advice stands in until it has spoken.
+pub fn pr_body(record: &RunRecord, issue: u64, notes: &[String]) -> String {
+    pr_body::render(&view::View::of(record), issue, notes)
+}
+
+/// The short body a compare page is pre-filled with, when the PR must be opened by hand.
+pub fn compare_body(record: &RunRecord, issue: u64) -> String {
+    pr_body::compare_body(record, issue)
+}
+
+/// The same for the `-wip` branch's partial work.
+pub fn wip_compare_body(issue: u64) -> String {
+    pr_body::wip_compare_body(issue)
+}
+
+/// The commit message for issue `issue` titled `title`; `wip` when the tests did not pass.
+pub fn commit_message(record: &RunRecord, issue: u64, title: &str, wip: bool) -> String {
+    commit_message::render(record, issue, title, wip)
 }
 
 /// The advice alone as Markdown (for an issue comment), with the real error below it.
 pub fn advice_markdown(record: &RunRecord) -> String {
-    redact(&summary::advice_block(record, &advice(record), None))
+    redact(&summary::advice_block(&view::AdviceView::of(record), None))
+}
+
+/// The proof section of the PR body (test edits, flaky baseline tests); empty when there
+/// is nothing to say.
+pub fn proof_pr_section(record: &RunRecord) -> String {
+    proof::pr_section(record)
+}
+
+/// The same section for the job summary, under a bold line.
+pub fn proof_summary_section(record: &RunRecord) -> String {
+    proof::summary_section(record)
+}
+
+/// One re-run test's proof in a sentence.
+pub fn proof_line(p: &crate::run_record::TestProof) -> String {
+    view::proof_line(p)
 }
 
 /// The record as pretty JSON, redacted.

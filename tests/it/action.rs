@@ -123,7 +123,7 @@ async fn publish_pushes_branch_and_opens_a_draft_pr() {
         "## What changed and why",
         "value.txt now says 2",
         "## Tests",
-        "before (baseline)",
+        "Before (baseline)",
         "## Models, hops and cost",
         "$0.0123",
         "## Review note",

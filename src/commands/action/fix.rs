@@ -62,14 +62,9 @@ impl Action {
                     ""
                 },
             );
-            self.summary(&format!(
-                "## OctaGit audit for #{}\n\n{}\n",
+            self.summary(&crate::report::action::audit_only(
                 issue.number,
-                if code == exit::OK {
-                    "At least one model can do this job now; the table is in the log."
-                } else {
-                    "No model can do this job now; the log says why for each."
-                }
+                code == exit::OK,
             ));
             return code;
         }
