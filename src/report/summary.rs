@@ -8,8 +8,8 @@ use super::markdown::{cell, code, details, esc, fenced, link, md, rich};
 use super::shrink::{Keep, Part, describe_cuts, fit};
 use super::view::{
     AdviceView, AuditView, ChangesView, DEMO_NOTE, FAILING_SHOWN_MD, Header, HopRow, HopsView,
-    LEFT_OUT, LEFT_OUT_WHY, ProofView, PublishView, SandboxView, TerrainView, TestRow, TestsView,
-    View, first,
+    LEFT_OUT, LEFT_OUT_WHY, ProofView, PublishView, RESTORED, RESTORED_WHY, SandboxView,
+    TerrainView, TestRow, TestsView, View, first,
 };
 use crate::secret::redact;
 
@@ -535,6 +535,13 @@ fn isolation(s: &mut String, sb: &SandboxView) {
             "**{LEFT_OUT}** {LEFT_OUT_WHY} {}{}\n\n",
             files.join(", "),
             if more > 0 { " …" } else { "" }
+        ));
+    }
+    if !sb.restored.is_empty() {
+        let files: Vec<String> = sb.restored.iter().map(|f| code(f)).collect();
+        s.push_str(&format!(
+            "**{RESTORED}** {RESTORED_WHY} {}\n\n",
+            files.join(", ")
         ));
     }
 }

@@ -345,4 +345,11 @@ async fn a_file_rewritten_once_is_restored_and_judged_again() {
     assert_eq!(repo.read("value.txt"), "fixed\n");
     assert!(o.record.diff.as_deref().unwrap().contains("+fixed"));
     assert!(!o.record.diff.as_deref().unwrap().contains("swapped"));
+    if o.record.sandbox.is_some() {
+        let summary = std::fs::read_to_string(o.dir.join("summary.md")).unwrap();
+        assert!(
+            summary.contains("Put back to the agent's content"),
+            "{summary}"
+        );
+    }
 }

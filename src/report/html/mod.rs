@@ -15,7 +15,7 @@ use super::fmt;
 use super::view::{
     AdviceView, AuditView, ChangesView, DEMO_NOTE, FAILING_SHOWN_PAGE, FLAKY, Header, HopRow,
     HopsView, LEFT_OUT, LEFT_OUT_WHY, NO_TEST_FILE, PROOF_NAMES_SHOWN, ProofView, PublishView,
-    SandboxView, TEST_FILES, TESTS_ADDED, TestRow, TestsView, View, first,
+    RESTORED, RESTORED_WHY, SandboxView, TEST_FILES, TESTS_ADDED, TestRow, TestsView, View, first,
 };
 use crate::secret::redact;
 use text::{a, attr, clipped, code, esc, inline_code, slug_html};
@@ -194,6 +194,10 @@ fn isolation(h: &mut String, sb: &SandboxView) {
     if !sb.left_out.is_empty() {
         let files: Vec<String> = sb.left_out.iter().map(|f| code(f)).collect();
         let _ = write!(h, "<p>{LEFT_OUT} {LEFT_OUT_WHY} {}</p>", files.join(", "));
+    }
+    if !sb.restored.is_empty() {
+        let files: Vec<String> = sb.restored.iter().map(|f| code(f)).collect();
+        let _ = write!(h, "<p>{RESTORED} {RESTORED_WHY} {}</p>", files.join(", "));
     }
     h.push_str("</section>\n");
 }

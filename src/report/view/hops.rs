@@ -45,7 +45,10 @@ pub(crate) struct HandoffRow {
 
 impl HopsView {
     pub(crate) fn of(record: &RunRecord) -> Option<HopsView> {
-        if record.hops.is_empty() && record.handoffs.is_empty() {
+        if record.hops.is_empty()
+            && record.handoffs.is_empty()
+            && record.advisor_attempts.is_empty()
+        {
             return None;
         }
         let mut models: Vec<String> = Vec::new();
@@ -54,12 +57,16 @@ impl HopsView {
                 models.push(h.model.clone());
             }
         }
+        // The advisor's own call comes last, marked, so its cost is visible beside the rest.
+        let advisor = record.advisor_attempts.iter().map(|h| (h, " · advisor"));
         let rows = record
             .hops
             .iter()
-            .map(|h| HopRow {
+            .map(|h| (h, ""))
+            .chain(advisor)
+            .map(|(h, role)| HopRow {
                 hop: h.hop,
-                model: h.model.clone(),
+                model: format!("{}{role}", h.model),
                 at: fmt::clock(h.at),
                 mark: match h.class {
                     None => Mark::new("✅", "✓", "ok", "ok"),

@@ -18,7 +18,9 @@ pub(crate) use audit::AuditView;
 pub(crate) use changes::ChangesView;
 pub(crate) use header::{AdviceView, DEMO_NOTE, Header, StageChip};
 pub(crate) use hops::{HopRow, HopsView};
-pub(crate) use publish::{LEFT_OUT, LEFT_OUT_WHY, PublishView, SandboxView};
+pub(crate) use publish::{
+    LEFT_OUT, LEFT_OUT_WHY, PublishView, RESTORED, RESTORED_WHY, SandboxView,
+};
 pub(crate) use terrain::TerrainView;
 pub(crate) use tests::{
     AFTER, BEFORE, FLAKY, NO_TEST_FILE, PROOF_NAMES_SHOWN, ProofView, RunCells, TEST_FILES,

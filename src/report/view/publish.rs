@@ -61,11 +61,17 @@ pub(crate) struct SandboxView {
     pub unisolated: bool,
     /// Files the commands changed that the commit left out.
     pub left_out: Vec<String>,
+    /// Files the agent edited that the tests rewrote: put back before the commit.
+    pub restored: Vec<String>,
 }
 
 /// Said before the left-out files: the head and why.
 pub(crate) const LEFT_OUT: &str = "Left out of the commit";
 pub(crate) const LEFT_OUT_WHY: &str = "(changed by the commands, not by the agent):";
+/// Said before the restored files.
+pub(crate) const RESTORED: &str = "Put back to the agent's content";
+pub(crate) const RESTORED_WHY: &str =
+    "(the tests rewrote them after the agent's last edit; the gate ran again):";
 
 impl SandboxView {
     pub(crate) fn of(sb: &SandboxRecord) -> SandboxView {
@@ -73,6 +79,7 @@ impl SandboxView {
             label: sb.label.clone(),
             unisolated: sb.level == Level::None,
             left_out: sb.left_out.clone(),
+            restored: sb.restored.clone(),
         }
     }
 }
