@@ -43,20 +43,6 @@ pub struct AssetsTarget {
     pub repo_slug: String,
 }
 
-/// The Markdown that shows the picture, or `None` when there is none to show.
-pub fn image_markdown(img: &TerrainImage) -> Option<String> {
-    let svg = img.svg_url.as_deref()?;
-    let png = img
-        .png_url
-        .as_deref()
-        .map(|p| format!(" · [PNG]({p})"))
-        .unwrap_or_default();
-    Some(format!(
-        "<a href=\"{svg}\"><img src=\"{svg}\" alt=\"The repository as terrain: height is code mass, marks show what the agent explored and edited\" width=\"720\"></a>\n\n<sub>The repository as terrain ([SVG]({svg}){png}, on the `{}` branch).</sub>",
-        img.branch
-    ))
-}
-
 /// Marks the picture's section in a PR body, so a re-run replaces it instead of adding one.
 const PR_SECTION: &str = "<!-- octagit-terrain -->";
 
@@ -67,7 +53,7 @@ pub async fn embed_in_pull(
     number: u64,
     img: &TerrainImage,
 ) -> Result<(), crate::github::ApiError> {
-    let Some(md) = image_markdown(img) else {
+    let Some(md) = crate::report::terrain_image_markdown(img) else {
         return Ok(());
     };
     let pr = gh.pull(number).await?;
@@ -316,19 +302,5 @@ mod tests {
         assert_eq!(twice.matches("## Terrain").count(), 1, "{twice}");
         assert!(twice.contains("PIC2") && !twice.contains("PIC1"), "{twice}");
         assert!(twice.ends_with("## What changed and why\n\nx\n"), "{twice}");
-    }
-
-    #[test]
-    fn markdown_only_with_a_url() {
-        let mut img = TerrainImage {
-            branch: "octagit-assets".into(),
-            error: Some("refused".into()),
-            ..Default::default()
-        };
-        assert_eq!(image_markdown(&img), None);
-        img.svg_url = Some("https://github.com/o/r/raw/abc/runs/k/terrain.svg".into());
-        let md = image_markdown(&img).unwrap();
-        assert!(md.contains("<img src=\"https://github.com/o/r/raw/abc/runs/k/terrain.svg\""));
-        assert!(md.contains("`octagit-assets`"));
     }
 }

@@ -137,36 +137,6 @@ pub fn matrix_json(plan: &TriagePlan) -> String {
     serde_json::json!({ "issue": numbers }).to_string()
 }
 
-pub fn summary_markdown(plan: &TriagePlan, label: &str, cap: usize) -> String {
-    let mut s = format!(
-        "## OctaGit triage\n\nOpen issues labelled `{label}`: **{}** selected",
-        plan.selected.len()
-    );
-    s.push_str(&format!(
-        ", {} skipped, {} left for a later run (cap {cap} per run).\n\n",
-        plan.skipped.len(),
-        plan.deferred.len()
-    ));
-    if !plan.selected.is_empty() {
-        s.push_str("| issue | title |\n|---|---|\n");
-        for (n, t) in &plan.selected {
-            s.push_str(&format!("| #{n} | {} |\n", t.replace('|', "\\|")));
-        }
-        s.push('\n');
-    }
-    if !plan.skipped.is_empty() {
-        s.push_str("Skipped:\n\n");
-        for (n, r) in &plan.skipped {
-            s.push_str(&format!("- #{n}: {r}\n"));
-        }
-        s.push('\n');
-    }
-    if plan.selected.is_empty() {
-        s.push_str("Nothing to do: the fan-out job is skipped.\n");
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +179,7 @@ mod tests {
         assert_eq!(plan.deferred, vec![12]);
         assert_eq!(matrix_json(&plan), r#"{"issue":[2,9]}"#);
         assert!(
-            summary_markdown(&plan, "octagit", 2)
+            crate::report::triage_summary(&plan, "octagit", 2)
                 .contains("#5: it already has an open OctaGit pull request")
         );
     }

@@ -19,9 +19,14 @@ pub mod progress;
 mod proof;
 mod shrink;
 mod summary;
+mod terrain_image;
+mod triage;
 mod view;
 
 use std::path::Path;
+
+pub use terrain_image::terrain_image_markdown;
+pub use triage::triage_summary;
 
 use crate::run_record::{Advice, RunRecord};
 use crate::secret::redact;

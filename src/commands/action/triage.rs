@@ -31,7 +31,11 @@ impl Action {
                 );
                 self.output("matrix", &triage::matrix_json(&plan));
                 self.output("status", "triaged");
-                self.summary(&triage::summary_markdown(&plan, &p.cfg.trigger.label, cap));
+                self.summary(&crate::report::triage_summary(
+                    &plan,
+                    &p.cfg.trigger.label,
+                    cap,
+                ));
                 exit::OK
             }
             Err(e) => self.api_error(&e),

@@ -41,7 +41,7 @@ impl TerrainView {
                 .map(|r| (r.path.clone(), format!("{:.2}", r.score), r.reason.clone()))
                 .collect(),
             heatmap: idx.heatmap.clone().filter(|h| !h.trim().is_empty()),
-            image_markdown: image.and_then(crate::github::assets::image_markdown),
+            image_markdown: image.and_then(crate::report::terrain_image_markdown),
             image_error: image.and_then(|i| i.error.clone()),
             points_to_svg: record.artefacts.iter().any(|a| a == "terrain.svg")
                 || idx.heatmap.is_some(),
