@@ -102,11 +102,6 @@ pub fn parse_output(output: &str) -> Parsed {
     let mut describe: Vec<(usize, String)> = Vec::new();
     let mut in_listing = false;
     let mut listing_over = false;
-    let case = |name: &str, outcome: TestOutcome| TestCase {
-        name: name.to_string(),
-        outcome,
-        file: None,
-    };
 
     let lines: Vec<&str> = clean.lines().map(|l| l.trim_end_matches('\r')).collect();
     for (i, line) in lines.iter().copied().enumerate() {
@@ -121,12 +116,7 @@ pub fn parse_output(output: &str) -> Parsed {
                 "FAILED" => TestOutcome::Failed,
                 _ => TestOutcome::Skipped,
             };
-            match outcome {
-                TestOutcome::Passed => passed.push(&c[1]),
-                TestOutcome::Failed => failed.push(&c[1]),
-                _ => {}
-            }
-            cases.push(case(&c[1], outcome));
+            note(&mut passed, &mut failed, &mut cases, &c[1], outcome);
             continue;
         }
         if let Some(c) = p.cargo_result.captures(line) {
@@ -142,12 +132,7 @@ pub fn parse_output(output: &str) -> Parsed {
                 "ERROR" => TestOutcome::Error,
                 _ => TestOutcome::Failed,
             };
-            match outcome {
-                TestOutcome::Passed => passed.push(&c[1]),
-                TestOutcome::Skipped => {}
-                _ => failed.push(&c[1]),
-            }
-            cases.push(case(&c[1], outcome));
+            note(&mut passed, &mut failed, &mut cases, &c[1], outcome);
             continue;
         }
         if let Some(c) = p.pytest_short.captures(line) {
@@ -227,12 +212,7 @@ pub fn parse_output(output: &str) -> Parsed {
                 (None, "ok") => TestOutcome::Passed,
                 _ => TestOutcome::Failed,
             };
-            match outcome {
-                TestOutcome::Passed => passed.push(&name),
-                TestOutcome::Failed => failed.push(&name),
-                _ => {}
-            }
-            cases.push(case(&name, outcome));
+            note(&mut passed, &mut failed, &mut cases, &name, outcome);
             continue;
         }
         if let Some(c) = p.node_count.captures(line) {
@@ -273,13 +253,7 @@ pub fn parse_output(output: &str) -> Parsed {
                 "○" | "﹣" => TestOutcome::Skipped,
                 _ => TestOutcome::Failed,
             };
-            match outcome {
-                TestOutcome::Passed => passed.push(&name),
-                // A failing ✕ line has its own ● block with the same full name.
-                TestOutcome::Failed => failed.push(&name),
-                _ => {}
-            }
-            cases.push(case(&name, outcome));
+            note(&mut passed, &mut failed, &mut cases, &name, outcome);
             continue;
         }
         if let Some(c) = p.jest_suite.captures(line) {
@@ -312,12 +286,7 @@ pub fn parse_output(output: &str) -> Parsed {
                 "ERROR" => TestOutcome::Error,
                 _ => TestOutcome::Failed,
             };
-            match outcome {
-                TestOutcome::Passed => passed.push(&name),
-                TestOutcome::Skipped => {}
-                _ => failed.push(&name),
-            }
-            cases.push(case(&name, outcome));
+            note(&mut passed, &mut failed, &mut cases, &name, outcome);
             continue;
         }
         if let Some(c) = p.unittest_ran.captures(line) {
@@ -452,4 +421,31 @@ fn summary_counts(count: &Regex, list: &str) -> (u64, u64, u64) {
         }
     }
     (pass, fail, skip)
+}
+
+/// One test's line: into the passed or failed names (skipped ones are in neither) and the
+/// cases.
+fn note(
+    passed: &mut Names,
+    failed: &mut Names,
+    cases: &mut Vec<TestCase>,
+    name: &str,
+    outcome: TestOutcome,
+) {
+    match outcome {
+        TestOutcome::Passed => passed.push(name),
+        TestOutcome::Skipped => {}
+        // A failing jest ✕ line also has its own ● block with the same full name; `Names`
+        // keeps each name once.
+        TestOutcome::Failed | TestOutcome::Error => failed.push(name),
+    }
+    cases.push(case(name, outcome));
+}
+
+fn case(name: &str, outcome: TestOutcome) -> TestCase {
+    TestCase {
+        name: name.to_string(),
+        outcome,
+        file: None,
+    }
 }
