@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::evidence::Evidence;
 use super::{Ranked, round3};
 use crate::index::Index;
-use crate::index::terms::{for_each_term, tf};
+use crate::index::terms::{compounds, for_each_term, hash_term, tf};
 
 pub(super) const K1: f64 = 1.2;
 pub(super) const B: f64 = 0.75;
@@ -22,6 +22,11 @@ pub(super) fn fielded_bm25(index: &Index, issue: &str, ev: &mut [Evidence]) -> V
     for_each_term(issue, |t, h| {
         qterms.entry(h).or_insert_with(|| (t.to_string(), 0)).1 += 1;
     });
+    for c in compounds(issue) {
+        qterms
+            .entry(hash_term(c.as_bytes()))
+            .or_insert_with(|| (c.clone(), 1));
+    }
     // Path and symbol words, only for the query's terms.
     let mut extra: Vec<HashMap<u32, u32>> = vec![HashMap::new(); n];
     let mut extra_len = vec![0u32; n];

@@ -7,7 +7,7 @@ use super::signals::*;
 use crate::index::mentions::{
     common_suffix, components, frame_res, issue_identifiers, looks_like_file, path_re,
 };
-use crate::index::terms::{SPECIFIC_BIT, stopwords};
+use crate::index::terms::{SPECIFIC_BIT, hash_term, stopwords, tf};
 use crate::index::{FileKind, Index};
 
 #[derive(Default, Clone)]
@@ -29,9 +29,17 @@ pub(crate) struct Named {
     pub spec: f64,
 }
 
+/// A name the issue's own example code defines counts this much of itself.
+const OWN_NAME: f64 = 0.3;
+/// Up to this many files named by path count in full; more share the signal.
+const PATHS_IN_FULL: f64 = 3.0;
+/// A named package's other modules get this share of its package value.
+const PACKAGE_MEMBER: f64 = 0.35;
+
 pub(super) fn named_identifiers(index: &Index, issue: &str) -> Vec<Named> {
     let n = index.files.len().max(1) as f64;
     let stop = stopwords();
+    let own_names = issue_defined_names(issue);
     let mut out = Vec::new();
     for (id, code_like) in issue_identifiers(issue) {
         if id.len() < 3 || (!code_like && stop.contains(id.to_ascii_lowercase().as_str())) {
@@ -49,9 +57,26 @@ pub(super) fn named_identifiers(index: &Index, issue: &str) -> Vec<Named> {
         let idf = (1.0 + n / (defs + refs) as f64).ln();
         let len = ((id.len() as f64 - 2.0) / 6.0).clamp(0.15, 1.0);
         let kind = if code_like { 1.0 } else { 0.3 };
+        // Few files define `version` or `current`, but most files say the word: a name
+        // the repo's text uses everywhere says little about where the fix goes.
+        let h = hash_term(id.as_bytes());
+        let df = index.terms.iter().filter(|t| tf(t, h) > 0).count();
+        let rare = if df == 0 {
+            1.0
+        } else {
+            ((n / df as f64).ln() / n.max(2.0).ln()).clamp(0.0, 1.0)
+        };
+        let rare = rare.powf(if code_like { 0.5 } else { 2.0 });
+        // The issue's own example code defines `Foo`, `attr1`, `example`: the reporter's
+        // names, which the repo has only in test fixtures if at all.
+        let own = if own_names.contains(id.as_str()) {
+            OWN_NAME
+        } else {
+            1.0
+        };
         out.push(Named {
             name: id,
-            spec: idf * len * kind,
+            spec: idf * len * kind * rare * own,
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -123,10 +148,15 @@ pub(super) fn paths_and_frames(index: &Index, issue: &str, ev: &mut [Evidence]) 
             }
         }
     }
+    // (file → strength) of written paths and dotted module paths, combined below.
+    let mut written: HashMap<usize, f64> = HashMap::new();
+    let mut note = |i: usize, s: f64| {
+        let v = written.entry(i).or_default();
+        *v = v.max(s);
+    };
     for m in path_re().find_iter(issue) {
         for (i, s) in resolve(m.as_str()) {
-            ev[i].raw[PATH] = ev[i].raw[PATH].max(s);
-            ev[i].path_mentioned = true;
+            note(i, s);
         }
     }
     // Dotted module paths: `xarray.core.variable` → xarray/core/variable.py or
@@ -146,10 +176,13 @@ pub(super) fn paths_and_frames(index: &Index, issue: &str, ev: &mut [Evidence]) 
             let rel = parts[..end].join("/");
             let mut found = false;
             for cand in [format!("{rel}.py"), format!("{rel}/__init__.py")] {
+                // The whole dotted name must be the file's path or its tail: in
+                // `tool.pylint.MASTER`, `tool` is no directory of the repo.
+                let tail = format!("/{cand}");
                 for (i, s) in resolve(&cand) {
-                    if s >= 1.0 {
-                        ev[i].raw[PATH] = ev[i].raw[PATH].max(0.8);
-                        ev[i].path_mentioned = true;
+                    let p = &index.files[i].path;
+                    if s >= 1.0 && (*p == cand || p.ends_with(&tail)) {
+                        note(i, 0.8);
                         found = true;
                     }
                 }
@@ -158,6 +191,14 @@ pub(super) fn paths_and_frames(index: &Index, issue: &str, ev: &mut [Evidence]) 
                 break;
             }
         }
+    }
+    // A bare `conf.py` that forty fixtures share names none of them; a list of ten
+    // extensions names each less than one module does.
+    let named: Vec<(usize, f64)> = written.into_iter().filter(|(_, s)| *s >= 0.3).collect();
+    let spread = (PATHS_IN_FULL / named.len().max(1) as f64).sqrt().min(1.0);
+    for (i, s) in named {
+        ev[i].raw[PATH] = ev[i].raw[PATH].max(s * spread);
+        ev[i].path_mentioned = true;
     }
 }
 
@@ -204,7 +245,9 @@ pub(super) fn packages(
     // A written path (`shop/pricing.py`) already counts as a path or frame; its words do
     // not name the package a second time.
     let issue = path_re().replace_all(issue, " ");
-    crate::index::terms::identifiers(&issue).for_each(|id| {
+    let joined = crate::index::terms::compounds(&issue);
+    let words = crate::index::terms::identifiers(&issue).chain(joined.iter().map(String::as_str));
+    words.for_each(|id| {
         let lower = id.to_ascii_lowercase();
         if lower.len() < 4 || stop.contains(lower.as_str()) || !seen.insert(lower.clone()) {
             return;
@@ -236,6 +279,40 @@ pub(super) fn packages(
             }
         }
     });
+    // The package's own modules: `napoleon` named, its docstring.py holds the fix as
+    // often as its __init__.py does. They get a share of the package's value.
+    let share = PACKAGE_MEMBER;
+    let inits: Vec<(String, f64, String)> = index
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| ev[*i].raw[PACKAGE] > 0.0 && is_package_init(&f.path))
+        .filter_map(|(i, f)| {
+            let dir = f.path.rsplit_once('/')?.0;
+            Some((
+                format!("{dir}/"),
+                ev[i].raw[PACKAGE],
+                ev[i].package.first()?.clone(),
+            ))
+        })
+        .collect();
+    for (dir, s, name) in inits {
+        for (i, f) in index.files.iter().enumerate() {
+            let Some(rest) = f.path.strip_prefix(&dir) else {
+                continue;
+            };
+            if f.kind != FileKind::Source || rest.contains('/') || is_package_init(&f.path) {
+                continue;
+            }
+            let v = s * share;
+            if v > ev[i].raw[PACKAGE] {
+                ev[i].raw[PACKAGE] = v;
+                if !ev[i].package.contains(&name) {
+                    ev[i].package.push(name.clone());
+                }
+            }
+        }
+    }
 }
 
 pub(super) fn definitions_and_uses(index: &Index, named: &[Named], ev: &mut [Evidence]) {
@@ -262,4 +339,24 @@ pub(super) fn definitions_and_uses(index: &Index, named: &[Named], ev: &mut [Evi
             }
         }
     }
+}
+
+/// Names the issue's own code defines: `def f`, `class Foo`, `x = ...` at a line's start.
+fn issue_defined_names(issue: &str) -> HashSet<&str> {
+    static DEF: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = DEF.get_or_init(|| {
+        regex::Regex::new(
+            r"(?m)(?:\b(?:def|class)\s+([A-Za-z_][A-Za-z0-9_]*)|^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_][\w\[\], .]*)?=[^=])",
+        )
+        .expect("static regex")
+    });
+    re.captures_iter(issue)
+        .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str()))
+        .collect()
+}
+
+fn is_package_init(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split('.').next().unwrap_or(name);
+    matches!(stem, "__init__" | "mod" | "index" | "lib")
 }
