@@ -294,7 +294,7 @@ impl Lang {
             let mut cb = |state: &tree_sitter::ParseState| {
                 let _ = state;
                 calls = calls.wrapping_add(1);
-                if calls % 64 == 0 && std::time::Instant::now() > deadline {
+                if calls.is_multiple_of(64) && std::time::Instant::now() > deadline {
                     std::ops::ControlFlow::Break(())
                 } else {
                     std::ops::ControlFlow::Continue(())
@@ -381,13 +381,7 @@ impl Lang {
                         if !seen_defs.insert(name_node.start_byte()) {
                             continue;
                         }
-                        definitions.push(Symbol {
-                            name: name.to_string(),
-                            kind: kind.clone(),
-                            line: name_node.start_position().row + 1,
-                            end_line: node.end_position().row + 1,
-                            signature: signature(source, node.start_byte()),
-                        });
+                        definitions.push(symbol(source, name, kind, name_node, node));
                     }
                     Role::Reference(_) if !references.contains(name) => {
                         references.insert(name.to_string());
@@ -405,6 +399,23 @@ impl Lang {
             complexity,
             parse_timed_out: query_cut.get(),
         }
+    }
+}
+
+/// The definition `node` named by `name_node`.
+pub(crate) fn symbol(
+    source: &[u8],
+    name: &str,
+    kind: &str,
+    name_node: tree_sitter::Node,
+    node: tree_sitter::Node,
+) -> Symbol {
+    Symbol {
+        name: name.to_string(),
+        kind: kind.to_string(),
+        line: name_node.start_position().row + 1,
+        end_line: node.end_position().row + 1,
+        signature: signature(source, node.start_byte()),
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use tree_sitter::{Language, Node, Tree};
 
 use super::Symbol;
-use super::tags::{Tagged, signature};
+use super::tags::{Tagged, symbol};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -137,13 +137,7 @@ impl TreeTags {
                 && let Some(name) = text(name_node)
                 && seen_defs.insert(name_node.start_byte())
             {
-                definitions.push(Symbol {
-                    name: name.to_string(),
-                    kind: what.to_string(),
-                    line: name_node.start_position().row + 1,
-                    end_line: node.end_position().row + 1,
-                    signature: signature(source, node.start_byte()),
-                });
+                definitions.push(symbol(source, name, what, name_node, node));
             }
             if cursor.goto_first_child() {
                 ancestors.push(kind);

@@ -53,14 +53,9 @@ pub(super) fn fielded_bm25(index: &Index, issue: &str, ev: &mut [Evidence]) -> V
     let avgdl = (dl.iter().sum::<f64>() / n as f64).max(1.0);
     let mut bm25 = vec![0.0f64; n];
     for (h, (word, qtf)) in &qterms {
-        let tfs: Vec<u32> = (0..n)
-            .map(|i| tf(&index.terms[i], *h) + extra[i].get(h).copied().unwrap_or(0))
-            .collect();
-        let df = tfs.iter().filter(|t| **t > 0).count();
-        if df == 0 {
+        let Some((tfs, idf)) = tfs_and_idf(index, *h, &extra) else {
             continue;
-        }
-        let idf = ((n as f64 - df as f64 + 0.5) / (df as f64 + 0.5) + 1.0).ln();
+        };
         let qw = 1.0 + f64::from(*qtf).ln();
         for (i, t) in tfs.iter().enumerate() {
             let f = f64::from(*t);
@@ -98,14 +93,9 @@ pub fn bm25_baseline(index: &Index, issue: &str) -> Vec<Ranked> {
     let avgdl = (dl.iter().sum::<f64>() / n.max(1) as f64).max(1.0);
     let mut score = vec![0f64; n];
     for (h, qtf) in &qterms {
-        let tfs: Vec<u32> = (0..n)
-            .map(|i| tf(&index.terms[i], *h) + path_tf[i].get(h).copied().unwrap_or(0))
-            .collect();
-        let df = tfs.iter().filter(|t| **t > 0).count();
-        if df == 0 {
+        let Some((tfs, idf)) = tfs_and_idf(index, *h, &path_tf) else {
             continue;
-        }
-        let idf = ((n as f64 - df as f64 + 0.5) / (df as f64 + 0.5) + 1.0).ln();
+        };
         for (i, t) in tfs.iter().enumerate() {
             let f = f64::from(*t);
             if f > 0.0 {
@@ -130,4 +120,19 @@ pub fn bm25_baseline(index: &Index, issue: &str) -> Vec<Ranked> {
             .then_with(|| a.path.cmp(&b.path))
     });
     out
+}
+
+/// Each file's count of term `h` (content plus `extra` fields) and the term's BM25 IDF;
+/// `None` when no file has it.
+fn tfs_and_idf(index: &Index, h: u32, extra: &[HashMap<u32, u32>]) -> Option<(Vec<u32>, f64)> {
+    let n = index.files.len();
+    let tfs: Vec<u32> = (0..n)
+        .map(|i| tf(&index.terms[i], h) + extra[i].get(&h).copied().unwrap_or(0))
+        .collect();
+    let df = tfs.iter().filter(|t| **t > 0).count();
+    if df == 0 {
+        return None;
+    }
+    let idf = ((n as f64 - df as f64 + 0.5) / (df as f64 + 0.5) + 1.0).ln();
+    Some((tfs, idf))
 }
