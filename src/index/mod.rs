@@ -11,6 +11,7 @@ pub mod repo_map;
 mod symbols;
 pub mod tags;
 mod terms;
+mod tree_tags;
 pub mod walk;
 
 use std::collections::BTreeMap;

@@ -14,6 +14,7 @@ use tree_sitter::{Language, Parser, QueryCursor, StreamingIterator};
 use tree_sitter_tags::TagsConfiguration;
 
 use super::Symbol;
+use super::tree_tags::TreeTags;
 
 /// What one parse of a file yields; this is what the on-disk cache stores.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -38,6 +39,8 @@ pub(crate) struct Lang {
     branching: Vec<bool>,
     /// Capture index → role, resolved once from the query's capture names.
     roles: Vec<Role>,
+    /// The same tags read off the tree walk, for grammars whose query it reproduces.
+    direct: Option<TreeTags>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -258,6 +261,7 @@ impl Lang {
             .collect();
         Ok(Lang {
             name,
+            direct: TreeTags::for_language(name, &language),
             config,
             branching,
             roles,
@@ -266,6 +270,12 @@ impl Lang {
 
     /// Parse `source` once; collect tags and count branching nodes.
     pub fn tag(&self, source: &[u8]) -> Tagged {
+        self.tag_with(source, true)
+    }
+
+    /// [`Lang::tag`], reading the tags off the tree walk when `direct` and the grammar
+    /// allows it, else with the tags query.
+    fn tag_with(&self, source: &[u8], direct: bool) -> Tagged {
         thread_local! {
             static PARSER: RefCell<Parser> = RefCell::new(Parser::new());
             static CURSOR: RefCell<QueryCursor> = RefCell::new(QueryCursor::new());
@@ -278,9 +288,13 @@ impl Lang {
             // Tree-sitter's error recovery is quadratic on some inputs (a file of unclosed
             // braces); one such file must not stall the whole index.
             let deadline = std::time::Instant::now() + PARSE_BUDGET;
+            // Tree-sitter calls back every few hundred operations; reading the clock on
+            // each call cost 4% of a cold index, so it is read on one call in 64.
+            let mut calls = 0u32;
             let mut cb = |state: &tree_sitter::ParseState| {
                 let _ = state;
-                if std::time::Instant::now() > deadline {
+                calls = calls.wrapping_add(1);
+                if calls.is_multiple_of(64) && std::time::Instant::now() > deadline {
                     std::ops::ControlFlow::Break(())
                 } else {
                     std::ops::ControlFlow::Continue(())
@@ -300,6 +314,9 @@ impl Lang {
                 ..Tagged::default()
             };
         };
+        if direct && let Some(d) = &self.direct {
+            return d.walk(&tree, source, &self.branching);
+        }
 
         let mut complexity = 0usize;
         let mut cursor = tree.walk();
@@ -364,13 +381,7 @@ impl Lang {
                         if !seen_defs.insert(name_node.start_byte()) {
                             continue;
                         }
-                        definitions.push(Symbol {
-                            name: name.to_string(),
-                            kind: kind.clone(),
-                            line: name_node.start_position().row + 1,
-                            end_line: node.end_position().row + 1,
-                            signature: signature(source, node.start_byte()),
-                        });
+                        definitions.push(symbol(source, name, kind, name_node, node));
                     }
                     Role::Reference(_) if !references.contains(name) => {
                         references.insert(name.to_string());
@@ -391,8 +402,25 @@ impl Lang {
     }
 }
 
+/// The definition `node` named by `name_node`.
+pub(crate) fn symbol(
+    source: &[u8],
+    name: &str,
+    kind: &str,
+    name_node: tree_sitter::Node,
+    node: tree_sitter::Node,
+) -> Symbol {
+    Symbol {
+        name: name.to_string(),
+        kind: kind.to_string(),
+        line: name_node.start_position().row + 1,
+        end_line: node.end_position().row + 1,
+        signature: signature(source, node.start_byte()),
+    }
+}
+
 /// The definition's first line, trimmed and capped: enough to show a signature in the map.
-fn signature(source: &[u8], start: usize) -> String {
+pub(crate) fn signature(source: &[u8], start: usize) -> String {
     let line_start = source[..start]
         .iter()
         .rposition(|b| *b == b'\n')
@@ -408,6 +436,49 @@ fn signature(source: &[u8], start: usize) -> String {
         s.push('…');
     }
     s
+}
+
+#[cfg(test)]
+mod tree_walk_tests {
+    #[test]
+    fn the_python_walk_gives_what_the_query_gives() {
+        let src = r#"
+import os
+LIMIT = 10
+a, b = 1, 2
+x: int = 3
+
+class Config(Base):
+    default = 1
+
+    def load(self, path):
+        if path:
+            return os.path.join(path, read(path))
+        self.items.append(parse_config(path))
+
+def helper():
+    class Inner: pass
+    y = 2
+    for i in range(3):
+        print(i)
+    return (lambda: go())()
+
+@decorator(arg)
+async def run():
+    await session.get(url).json()
+"#;
+        let lang = super::lang("python").expect("python compiled in");
+        assert!(lang.direct.is_some());
+        let walked = lang.tag_with(src.as_bytes(), true);
+        let queried = lang.tag_with(src.as_bytes(), false);
+        assert_eq!(walked, queried);
+        let names: Vec<&str> = walked.definitions.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["LIMIT", "x", "Config", "load", "helper", "Inner", "run"]
+        );
+        assert!(walked.references.contains(&"parse_config".to_string()));
+    }
 }
 
 #[cfg(test)]

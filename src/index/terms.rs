@@ -285,6 +285,32 @@ pub(crate) fn identifiers(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Two adjacent prose words written apart that code spells as one: "man page" →
+/// `manpage`, "type hints" → `typehints`. Only letters, joined by one space or dash.
+pub(crate) fn compounds(text: &str) -> Vec<String> {
+    let stop = stopwords();
+    let mut out = Vec::new();
+    let mut prev: Option<(usize, &str)> = None;
+    let base = text.as_ptr() as usize;
+    for id in identifiers(text) {
+        let start = id.as_ptr() as usize - base;
+        let plain = id.len() >= 2
+            && id.bytes().all(|b| b.is_ascii_alphabetic())
+            && !stop.contains(id.to_ascii_lowercase().as_str());
+        if let Some((end, p)) = prev
+            && plain
+            && start == end + 1
+            && matches!(text.as_bytes()[end], b' ' | b'-')
+        {
+            out.push(format!("{p}{id}").to_ascii_lowercase());
+        }
+        prev = plain.then_some((start + id.len(), id));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// A file's content terms with counts, sorted by hash. Path and symbol words are added
 /// at ranking time (they are cheap to recompute and weighted there).
 pub(crate) fn doc_terms(text: &str) -> Vec<(u32, u32)> {
@@ -440,6 +466,20 @@ pub(crate) fn literals(text: &str, backticks: bool) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joins_prose_compounds() {
+        assert_eq!(
+            compounds("Generate man page section dirs; the type-hints of a bug"),
+            [
+                "generateman",
+                "manpage",
+                "pagesection",
+                "sectiondirs",
+                "typehints"
+            ]
+        );
+    }
 
     #[test]
     fn splits_identifiers() {

@@ -91,6 +91,12 @@ const VENDOR_DIRS: &[&str] = &[
     "third_party",
     "third-party",
     "bower_components",
+    // Python's copied-in libraries: pip's `_vendor`, astropy's `extern`, scikit-learn's
+    // `externals` (joblib, six).
+    "_vendor",
+    "vendored",
+    "extern",
+    "externals",
     ".venv",
     "venv",
     "__pycache__",

@@ -225,6 +225,24 @@ fn a_named_package_is_its_init_file() {
 }
 
 #[test]
+fn a_named_package_lends_its_modules_a_share() {
+    let repo = shop();
+    let idx = build(&repo);
+    let r = index::rank(&idx, "`checkout` prints the items joined in one line");
+    assert!(
+        signals(&r, "shop/checkout/receipt.py").contains(&"package".to_string()),
+        "{}",
+        brief(&r)
+    );
+    let off = index::rank_with(
+        &idx,
+        "`checkout` prints the items joined in one line",
+        &without(&["package"]),
+    );
+    assert!(!signals(&off, "shop/checkout/receipt.py").contains(&"package".to_string()));
+}
+
+#[test]
 fn vendored_libraries_are_found_by_content_and_kept_out() {
     let repo = shop();
     let idx = build(&repo);
