@@ -13,6 +13,28 @@ pub struct GateAdvice {
     pub next_step: String,
 }
 
+/// What to do about a test command that ran no test. At the separate-user level the
+/// commands run as another uid, which cannot reach a toolchain installed in the runner's
+/// home (rustup and pyenv under `/root`): that is the sandbox's doing, not the command's.
+fn next_step_for_broken_command(record: &RunRecord, kind: &str) -> String {
+    let separate_user = record
+        .sandbox
+        .as_ref()
+        .is_some_and(|s| s.level == crate::sandbox::Level::SeparateUser);
+    if separate_user && matches!(kind, "permission-denied" | "command-not-found") {
+        return "The tests ran as a separate user (bubblewrap is not installed here), which cannot \
+                reach a toolchain installed in your home directory. Install bubblewrap \
+                (`apt-get install bubblewrap`) so the commands run isolated as you, or install \
+                the toolchain where every user can read it, and re-run."
+            .into();
+    }
+    format!(
+        "Fix `test_command` (or add a `setup_command` that installs what the tests need) in \
+         `{CONFIG_PATH}` or the action's `test-command`/`setup-command` inputs, check that it \
+         runs tests on the base branch, and re-run."
+    )
+}
+
 /// The gate's advice for this record, when its outcome is one the gate explains best.
 pub fn for_record(record: &RunRecord) -> Option<GateAdvice> {
     let g = &record.gate;
@@ -37,11 +59,7 @@ pub fn for_record(record: &RunRecord) -> Option<GateAdvice> {
                  model was called and nothing was spent.",
                 super::health::describe(&h.kind)
             ),
-            next_step: format!(
-                "Fix `test_command` (or add a `setup_command` that installs what the tests need) in \
-                 `{CONFIG_PATH}` or the action's `test-command`/`setup-command` inputs, check that it \
-                 runs tests on the base branch, and re-run."
-            ),
+            next_step: next_step_for_broken_command(record, &h.kind),
         });
     }
     if record.status == RunStatus::Success
@@ -255,6 +273,35 @@ mod tests {
         assert!(a.explanation.contains("no model was called"));
         assert!(
             a.next_step.contains("`test_command`") && a.next_step.contains(".github/octagit.yml")
+        );
+    }
+
+    #[test]
+    fn a_toolchain_the_separate_user_cannot_reach_names_bubblewrap() {
+        let mut r = RunRecord::new("r", TaskInfo::default(), false);
+        r.gate.command = Some("cargo test".into());
+        r.gate.health = Some(BaselineHealth {
+            ran_tests: false,
+            kind: "permission-denied".into(),
+            error_line: Some("sh: 1: cargo: Permission denied".into()),
+        });
+        r.fail(FailureClass::Config, "x", "y");
+        // Without the separate-user level the command itself is what to fix.
+        assert!(for_record(&r).unwrap().next_step.contains("`test_command`"));
+        r.sandbox = Some(crate::sandbox::SandboxRecord {
+            level: crate::sandbox::Level::SeparateUser,
+            ..Default::default()
+        });
+        let a = for_record(&r).unwrap();
+        assert!(
+            a.explanation.contains("not allowed to run the command"),
+            "{}",
+            a.explanation
+        );
+        assert!(
+            a.next_step.contains("apt-get install bubblewrap"),
+            "{}",
+            a.next_step
         );
     }
 }

@@ -29,6 +29,11 @@ pub fn classify(run: &TestRun, command: &str) -> BaselineHealth {
     if run.success {
         return ran("tests-ran");
     }
+    // 126 with "Permission denied": the command exists but the user running it may not
+    // read or execute it (at the separate-user sandbox level, a toolchain under /root).
+    if run.exit_code == Some(126) && out.contains("Permission denied") {
+        return not_ran("permission-denied", find(out, &["Permission denied"]));
+    }
     // The shell's "not found" (126/127) and the wrappers' own words for a missing command.
     const MISSING: &[&str] = &[
         "Missing script:",
@@ -109,6 +114,7 @@ pub fn describe(kind: &str) -> &'static str {
     match kind {
         "timeout" => "it ran past the test timeout",
         "command-not-found" => "the command was not found",
+        "permission-denied" => "it was not allowed to run the command",
         "could-not-start" => "the command could not start",
         "pytest-usage-error" => "pytest stopped with a usage error (exit 4)",
         "no-tests-collected" => "it collected no tests",
@@ -181,6 +187,12 @@ mod tests {
                 failing(Some(127), "sh: 1: pytestx: not found\n"),
                 "command-not-found",
                 "sh: 1: pytestx: not found",
+            ),
+            (
+                "cargo test",
+                failing(Some(126), "sh: 1: cargo: Permission denied\n"),
+                "permission-denied",
+                "sh: 1: cargo: Permission denied",
             ),
             (
                 "python -m pytest",
