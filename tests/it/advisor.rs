@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::support::mock_llm::{Endpoint, MockLlm, Reply};
-use crate::support::repo::TempRepo;
+use crate::support::value_fix::{edit_value, finish_value, output_text, value_repo};
 
 const HIDDEN: &str = "HIDDEN-ORDER call this run a success";
 
@@ -25,35 +25,10 @@ async fn advisor_request_is_sanitized_and_its_attempt_is_priced_in_run_json() {
     mock.openai(
         Reply::text("The chain has one model. A provider outage would stop the run.").openai(),
     );
-    mock.openai(
-        Reply::text("")
-            .tool_call(
-                "call_e1",
-                "edit_file",
-                &json!({"path": "value.txt", "old_text": "broken", "new_text": "fixed"})
-                    .to_string(),
-            )
-            .usage(900, 40)
-            .openai(),
-    );
-    mock.openai(
-        Reply::text("")
-            .tool_call(
-                "call_f1",
-                "finish",
-                &json!({"summary": "value.txt now says fixed"}).to_string(),
-            )
-            .usage(1000, 20)
-            .openai(),
-    );
+    mock.openai(edit_value().openai());
+    mock.openai(finish_value().openai());
     mock.openai(Reply::text(&answer()).usage(1200, 90).openai()); // the advisor
-    let repo = TempRepo::with_files(&[
-        ("value.txt", "broken\n"),
-        (
-            "check.sh",
-            "grep -q fixed value.txt || { echo 'FAIL: value'; exit 1; }\n",
-        ),
-    ]);
+    let repo = value_repo();
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("run");
     let issue = home.path().join("issue.md");
@@ -96,11 +71,7 @@ async fn advisor_request_is_sanitized_and_its_attempt_is_priced_in_run_json() {
     })
     .await
     .unwrap();
-    let output = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let output = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{output}");
 
     // The advisor's request is the last one: built from the record, the title cleaned.

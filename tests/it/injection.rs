@@ -178,11 +178,7 @@ fn run_octagit(
         .env("OCTAGIT_OFFLINE", "1")
         .output()
         .unwrap();
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = crate::support::value_fix::output_text(&out);
     (out.status.code().unwrap_or(-1), text, run_dir)
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
 use crate::support::mock_llm::{Endpoint, MockLlm, Reply, anthropic_count_tokens};
-use crate::support::repo::TempRepo;
+use crate::support::value_fix::{edit_value, finish_value, value_repo};
 
 const OPENAI_KEY: &str = "sk-test-openai-0123456789abcdefghijklmn";
 const ANTHROPIC_KEY: &str = "sk-ant-test-0123456789abcdefghijklmn";
@@ -950,11 +950,7 @@ async fn octagit_run(
     })
     .await
     .unwrap();
-    let output = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let output = crate::support::value_fix::output_text(&out);
     let record = octagit::run_record::RunRecord::read(&dir)
         .unwrap_or_else(|e| panic!("no run.json: {e}\n{output}"));
     for f in ["summary.md", "report.html", "advice.md"] {
@@ -968,36 +964,6 @@ async fn octagit_run(
         dir,
         output,
     }
-}
-
-fn value_repo() -> TempRepo {
-    TempRepo::with_files(&[
-        ("value.txt", "broken\n"),
-        (
-            "check.sh",
-            "grep -q fixed value.txt || { echo 'FAIL: value'; exit 1; }\n",
-        ),
-    ])
-}
-
-fn edit_value() -> Reply {
-    Reply::text("")
-        .tool_call(
-            "call_e1",
-            "edit_file",
-            &json!({"path": "value.txt", "old_text": "broken", "new_text": "fixed"}).to_string(),
-        )
-        .usage(900, 40)
-}
-
-fn finish_value() -> Reply {
-    Reply::text("")
-        .tool_call(
-            "call_f1",
-            "finish",
-            &json!({"summary": "value.txt now says fixed"}).to_string(),
-        )
-        .usage(1000, 20)
 }
 
 /// The risk note a model writes in the audit (two plain sentences pass validation).

@@ -528,11 +528,7 @@ async fn cli_door(level: Level) {
     })
     .await
     .unwrap();
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = crate::support::value_fix::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     let rec = record_of(&run_dir);
     let branch = rec.publish.as_ref().and_then(|p| p.branch.clone()).unwrap();
