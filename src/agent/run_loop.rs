@@ -377,13 +377,15 @@ impl AgentLoop<'_> {
                 ..Default::default()
             });
         };
-        let after = gate::run_tests(self.repo, &cmd, self.limits.test_timeout).await;
-        let policy = gate::Policy::from_record(&self.record.gate);
-        let v = gate::judge(self.gate.baseline.as_ref(), &after, &policy);
+        let (after, v) = gate::run_after(
+            &mut self.record.gate,
+            self.repo,
+            &cmd,
+            self.limits.test_timeout,
+            self.gate.baseline.as_ref(),
+        )
+        .await;
         let (ok, why) = (v.passed, v.why.clone());
-        self.record.gate.passed = Some(ok);
-        self.record.gate.verdict = Some(why.clone());
-        self.record.gate.comparisons = v.comparisons.clone();
         let checks = gate::feedback(&v);
         if ok {
             Ok(after)

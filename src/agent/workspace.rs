@@ -7,10 +7,15 @@ use std::path::{Component, Path, PathBuf};
 
 use globset::{Candidate, GlobSet, GlobSetBuilder};
 
-/// Never written by the agent, whatever the configuration says: CI workflows, the run's own
-/// artefacts and the configuration that chose the gate. A configured list adds to these.
-const BUILT_IN_PROTECTED: [&str; 3] =
-    [".github/workflows/**", ".octagit/**", ".github/octagit.yml"];
+/// Never written by the agent, whatever the configuration says: the config's defaults
+/// (CI workflows, the configuration that chose the gate) and the run's own artefacts, so
+/// a caller that builds a workspace without a resolved config gets them too. A configured
+/// list adds to these.
+fn built_in_protected<'a>() -> impl Iterator<Item = &'a str> {
+    crate::config::DEFAULT_PROTECTED
+        .into_iter()
+        .chain([".octagit/**"])
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkspaceError {
@@ -71,7 +76,7 @@ impl Workspace {
         for pattern in protected_paths
             .iter()
             .map(String::as_str)
-            .chain(BUILT_IN_PROTECTED)
+            .chain(built_in_protected())
         {
             let pattern = pattern.trim();
             if pattern.is_empty() {

@@ -17,6 +17,15 @@ pub struct Hop {
     pub price_cache_write: Option<f64>,
 }
 
+/// The hop with the lowest output price (what a few hundred tokens of advice cost).
+pub fn cheapest<'a>(hops: impl IntoIterator<Item = &'a Hop>) -> Option<&'a Hop> {
+    hops.into_iter().min_by(|a, b| {
+        a.price_out
+            .partial_cmp(&b.price_out)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    })
+}
+
 impl Hop {
     pub fn new(client: ModelClient) -> Hop {
         Hop {

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-pub use hop::Hop;
+pub use hop::{Hop, cheapest};
 pub use retry::RetryPolicy;
 pub use summary::{ChainExhausted, advisor_hop, dominant_class};
 

@@ -76,22 +76,15 @@ pub fn dominant_class(attempts: &[HopAttempt]) -> Option<FailureClass> {
 /// in this run and whose provider has not failed auth or billing since. `None` when no hop
 /// is known to work (the advisor then writes its deterministic text).
 pub fn advisor_hop(hops: &[Hop], attempts: &[HopAttempt]) -> Option<Hop> {
-    hops.iter()
-        .enumerate()
-        .filter(|(i, h)| {
-            let mine: Vec<&HopAttempt> = attempts.iter().filter(|a| a.hop == *i).collect();
-            let answered = mine.iter().any(|a| a.class.is_none());
-            let last_ok = mine.last().is_some_and(|a| a.class.is_none());
-            let provider_dead = attempts.iter().any(|a| {
-                a.provider == h.client.provider().to_string()
-                    && a.class.is_some_and(|c| c.poisons_provider())
-            });
-            answered && last_ok && !provider_dead
-        })
-        .min_by(|(_, a), (_, b)| {
-            a.price_out
-                .partial_cmp(&b.price_out)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        })
-        .map(|(_, h)| h.clone())
+    let usable = hops.iter().enumerate().filter(|(i, h)| {
+        let mine: Vec<&HopAttempt> = attempts.iter().filter(|a| a.hop == *i).collect();
+        let answered = mine.iter().any(|a| a.class.is_none());
+        let last_ok = mine.last().is_some_and(|a| a.class.is_none());
+        let provider_dead = attempts.iter().any(|a| {
+            a.provider == h.client.provider().to_string()
+                && a.class.is_some_and(|c| c.poisons_provider())
+        });
+        answered && last_ok && !provider_dead
+    });
+    super::cheapest(usable.map(|(_, h)| h)).cloned()
 }

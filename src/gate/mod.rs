@@ -38,6 +38,24 @@ pub use verdict::{Policy, Verdict, judge, verdict, verdict_with_targets};
 /// runs when its output names no test.
 pub const WHOLE_SUITE: &str = "(the whole test command)";
 
+/// Run the tests after the edits and judge them against `baseline` under the record's
+/// policy; the verdict's outcome, sentence and comparisons go into `gate` (the run itself
+/// is returned, for the caller to keep where it belongs).
+pub async fn run_after(
+    gate: &mut GateRecord,
+    repo: &Path,
+    command: &str,
+    timeout: Duration,
+    baseline: Option<&TestRun>,
+) -> (TestRun, Verdict) {
+    let after = run_tests(repo, command, timeout).await;
+    let v = judge(baseline, &after, &Policy::from_record(gate));
+    gate.passed = Some(v.passed);
+    gate.verdict = Some(v.why.clone());
+    gate.comparisons = v.comparisons.clone();
+    (after, v)
+}
+
 /// Run the baseline and fill `gate`: the run, its health, and for a failing baseline that
 /// ran tests, a second run and the flaky tests it reveals.
 pub async fn run_baseline(

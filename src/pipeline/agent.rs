@@ -136,22 +136,25 @@ pub(super) async fn gate(
         && !matches!(end, LoopEnd::Cancelled)
     {
         let test_timeout = Duration::from_secs(cfg.test_timeout_secs);
-        let after = crate::gate::run_tests(&run.repo, cmd, test_timeout).await;
-        let policy = crate::gate::Policy::from_record(&run.record.gate);
-        let v = crate::gate::judge(Some(baseline), &after, &policy);
+        let (after, _) = crate::gate::run_after(
+            &mut run.record.gate,
+            &run.repo,
+            cmd,
+            test_timeout,
+            Some(baseline),
+        )
+        .await;
         run.record.gate.after = Some(after);
-        run.record.gate.passed = Some(v.passed);
-        run.record.gate.verdict = Some(v.why);
-        run.record.gate.comparisons = v.comparisons;
     }
+    // What gets committed is what the agent wrote: files its tests rewrote go back, before
+    // the proof copies the agent's test files.
+    let pins = std::mem::take(&mut run.pins);
+    let ok = super::drift::restore_agent_content(run, cfg, cmd, baseline, &pins).await && ok;
     // The agent's test edits, and its tests re-run against the original code.
     if !run.record.files_edited.is_empty() && !matches!(end, LoopEnd::Cancelled) {
         let test_timeout = Duration::from_secs(cfg.test_timeout_secs);
         crate::gate::proof::examine(&run.repo, cmd, test_timeout, &mut run.record).await;
     }
-    // What gets committed is what the agent wrote: files its tests rewrote go back.
-    let pins = std::mem::take(&mut run.pins);
-    let ok = super::drift::restore_agent_content(run, cfg, cmd, baseline, &pins).await && ok;
     // A "fix" that only rewrote the failing tests to pass on the original code is none.
     let ok = ok && !crate::gate::proof::refute(&mut run.record);
     match &end {

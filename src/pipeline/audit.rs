@@ -76,7 +76,7 @@ pub(super) async fn audit(
     }
     // Before any model call, the audit's ranking is the best knowledge of who answers.
     if run.record.audit.is_some() {
-        run.advisor = cheapest(&hops);
+        run.advisor = crate::chain::cheapest(&hops).cloned();
     }
     Ok(hops)
 }
@@ -159,17 +159,6 @@ async fn resolve_hops(
     run.record.cost_usd += report.cost_usd;
     run.record.audit = Some(report);
     hops
-}
-
-/// The cheapest hop (per output token), for the advisor's few hundred tokens.
-fn cheapest(hops: &[Hop]) -> Option<Hop> {
-    hops.iter()
-        .min_by(|a, b| {
-            a.price_out
-                .partial_cmp(&b.price_out)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        })
-        .cloned()
 }
 
 fn no_model_message(record: &RunRecord) -> (String, String) {

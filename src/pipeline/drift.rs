@@ -33,11 +33,15 @@ pub(super) async fn restore_agent_content(
     }
     // The verdict was reached on content the agent did not write: judge again.
     let timeout = Duration::from_secs(cfg.test_timeout_secs);
-    let after = crate::gate::run_tests(&run.repo, cmd, timeout).await;
-    let policy = crate::gate::Policy::from_record(&run.record.gate);
-    let v = crate::gate::judge(Some(baseline), &after, &policy);
+    let (after, v) = crate::gate::run_after(
+        &mut run.record.gate,
+        &run.repo,
+        cmd,
+        timeout,
+        Some(baseline),
+    )
+    .await;
     run.record.gate.after = Some(after);
-    run.record.gate.comparisons = v.comparisons;
     let again = put_back(run, pins);
     let (passed, why) = if !again.is_empty() {
         let files = again.join(", ");
