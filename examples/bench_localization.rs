@@ -14,6 +14,8 @@
 //!   --landed BIN    also rank with another octagit binary (`BIN rank --json`), e.g. main's
 //!   --ablate        also rank with each signal of the weight table switched off
 //!   --tune NAME=V1,V2,..  also rank with one weight set to each value
+//!   --cache         keep a tag cache per repository under the work dir (reruns index
+//!                   warm; clear it after changing what the indexer extracts)
 //!   --verbose       one line per instance with the gold file's position per ranker
 //!   --show ID       print the top ten of one instance with the signals that placed them
 //!
@@ -169,6 +171,7 @@ fn main() {
     let mut landed: Option<PathBuf> = None;
     let mut ablate = false;
     let mut verbose = false;
+    let mut cache = false;
     let mut show: Option<String> = None;
     let mut tunes: Vec<(String, Vec<f64>)> = Vec::new();
     while let Some(a) = args.next() {
@@ -177,6 +180,7 @@ fn main() {
             "--landed" => landed = args.next().map(PathBuf::from),
             "--ablate" => ablate = true,
             "--verbose" => verbose = true,
+            "--cache" => cache = true,
             "--show" => show = args.next(),
             "--tune" => {
                 let spec = args.next().unwrap_or_default();
@@ -231,8 +235,11 @@ fn main() {
             eprintln!("skipped {}: {e}", inst.id);
             continue;
         }
-        let idx = index::build(&dir, &IndexOptions::default())
-            .unwrap_or_else(|e| fail(&format!("{}: {e}", inst.id)));
+        let opts = IndexOptions {
+            cache_dir: cache.then(|| work.join("tag-cache").join(inst.repo.replace('/', "+"))),
+            ..IndexOptions::default()
+        };
+        let idx = index::build(&dir, &opts).unwrap_or_else(|e| fail(&format!("{}: {e}", inst.id)));
         if show.is_some() {
             println!("== {} gold {:?}", inst.id, inst.gold);
             for (k, r) in index::rank(&idx, &inst.issue).iter().take(10).enumerate() {

@@ -349,3 +349,20 @@ fn rank_json_shows_signals_and_symbol_ranges_and_the_map_shows_them() {
         "{map}"
     );
 }
+
+#[test]
+fn the_title_names_the_problem_and_counts_more_than_the_body() {
+    let repo = shop();
+    let idx = build(&repo);
+    // The same two names, once each; only which one the first line names differs.
+    let a = index::rank(
+        &idx,
+        "`greet` output is wrong\n\nSeen while `slugify` ran too.",
+    );
+    let b = index::rank(
+        &idx,
+        "`slugify` output is wrong\n\nSeen while `greet` ran too.",
+    );
+    assert_eq!(first(&a), "shop/messages.py", "{}", brief(&a));
+    assert_eq!(first(&b), "shop/utils.py", "{}", brief(&b));
+}

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::evidence::Evidence;
+use super::signals::title;
 use super::{Ranked, round3};
 use crate::index::Index;
 use crate::index::terms::{compounds, for_each_term, hash_term, tf};
@@ -20,6 +21,11 @@ pub(super) fn fielded_bm25(index: &Index, issue: &str, ev: &mut [Evidence]) -> V
     let n = index.files.len();
     let mut qterms: HashMap<u32, (String, u32)> = HashMap::new();
     for_each_term(issue, |t, h| {
+        qterms.entry(h).or_insert_with(|| (t.to_string(), 0)).1 += 1;
+    });
+    // An issue's first line is its title: the words the reporter chose to name the
+    // problem. They count once more.
+    for_each_term(title(issue), |t, h| {
         qterms.entry(h).or_insert_with(|| (t.to_string(), 0)).1 += 1;
     });
     for c in compounds(issue) {

@@ -40,6 +40,7 @@ pub(super) fn named_identifiers(index: &Index, issue: &str) -> Vec<Named> {
     let n = index.files.len().max(1) as f64;
     let stop = stopwords();
     let own_names = issue_defined_names(issue);
+    let title_ids: HashSet<&str> = crate::index::terms::identifiers(title(issue)).collect();
     let mut out = Vec::new();
     for (id, code_like) in issue_identifiers(issue) {
         if id.len() < 3 || (!code_like && stop.contains(id.to_ascii_lowercase().as_str())) {
@@ -74,9 +75,14 @@ pub(super) fn named_identifiers(index: &Index, issue: &str) -> Vec<Named> {
         } else {
             1.0
         };
+        let in_title = if title_ids.contains(id.as_str()) {
+            TITLE_BOOST
+        } else {
+            1.0
+        };
         out.push(Named {
+            spec: idf * len * kind * rare * own * in_title,
             name: id,
-            spec: idf * len * kind * rare * own,
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
