@@ -67,6 +67,11 @@ pub(crate) fn issue_identifiers(issue: &str) -> HashMap<String, bool> {
     out
 }
 
+/// The issue's title: its first non-empty line (callers pass "title\nbody").
+pub(crate) fn title(issue: &str) -> &str {
+    issue.lines().find(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
 /// `a/b.py` or `b.py` is a file; `Settings.merge` is a member access.
 pub(crate) fn looks_like_file(s: &str) -> bool {
     const EXTS: &[&str] = &[

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use super::evidence::Evidence;
-use super::signals::title;
 use super::{Ranked, round3};
 use crate::index::Index;
+use crate::index::mentions::title;
 use crate::index::terms::{compounds, for_each_term, hash_term, tf};
 
 pub(super) const K1: f64 = 1.2;
@@ -20,14 +20,12 @@ pub(super) const SYMBOL_WEIGHT: u32 = 2;
 pub(super) fn fielded_bm25(index: &Index, issue: &str, ev: &mut [Evidence]) -> Vec<f64> {
     let n = index.files.len();
     let mut qterms: HashMap<u32, (String, u32)> = HashMap::new();
-    for_each_term(issue, |t, h| {
-        qterms.entry(h).or_insert_with(|| (t.to_string(), 0)).1 += 1;
-    });
-    // An issue's first line is its title: the words the reporter chose to name the
-    // problem. They count once more.
-    for_each_term(title(issue), |t, h| {
-        qterms.entry(h).or_insert_with(|| (t.to_string(), 0)).1 += 1;
-    });
+    // The title's words (the ones the reporter chose to name the problem) count once more.
+    for text in [issue, title(issue)] {
+        for_each_term(text, |t, h| {
+            qterms.entry(h).or_insert_with(|| (t.to_string(), 0)).1 += 1;
+        });
+    }
     for c in compounds(issue) {
         qterms
             .entry(hash_term(c.as_bytes()))

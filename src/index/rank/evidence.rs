@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::signals::*;
 use crate::index::mentions::{
-    common_suffix, components, frame_res, issue_identifiers, looks_like_file, path_re,
+    common_suffix, components, frame_res, issue_identifiers, looks_like_file, path_re, title,
 };
 use crate::index::terms::{SPECIFIC_BIT, hash_term, stopwords, tf};
 use crate::index::{FileKind, Index};

@@ -63,8 +63,9 @@ const SYMBOL_FILES: usize = 20;
 
 // ---------------------------------------------------------------- ranking
 
-/// Rank the index's files by relevance to `issue_text`, best first, with the table's
-/// weights. Files with no evidence at all are left out.
+/// Rank the index's files by relevance to `issue_text` ("title\nbody": the first line
+/// counts as the title), best first, with the table's weights. Files with no evidence at
+/// all are left out.
 pub fn rank(index: &Index, issue_text: &str) -> Vec<Ranked> {
     rank_with(index, issue_text, &Weights::default())
 }

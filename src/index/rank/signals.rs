@@ -135,11 +135,6 @@ pub(super) const TAU_LITERAL: f64 = 2.0;
 /// An identifier the issue's title (its first line) names counts this much more.
 pub(super) const TITLE_BOOST: f64 = 1.5;
 
-/// The issue's title: its first non-empty line.
-pub(super) fn title(issue: &str) -> &str {
-    issue.lines().find(|l| !l.trim().is_empty()).unwrap_or("")
-}
-
 pub(super) fn saturate(raw: f64, tau: f64) -> f64 {
     1.0 - (-raw / tau).exp()
 }
