@@ -366,3 +366,28 @@ fn the_title_names_the_problem_and_counts_more_than_the_body() {
     assert_eq!(first(&a), "shop/messages.py", "{}", brief(&a));
     assert_eq!(first(&b), "shop/utils.py", "{}", brief(&b));
 }
+
+#[test]
+fn prose_that_shares_only_stop_words_with_a_message_does_not_match_it() {
+    let repo = TempRepo::with_files(&[
+        (
+            "calc/indexed.py",
+            "def check(i):\n    if not isinstance(i, int):\n        raise TypeError(\"Index is not an integer number.\")\n",
+        ),
+        (
+            "calc/mod.py",
+            "class Mod:\n    def eval(self, p, q):\n        return p % q\n",
+        ),
+    ]);
+    let idx = build(&repo);
+    let issue =
+        "Mod(x**2, x) is not (always) 0\nWhen the base is not an integer, `x**2 % x` is not 0.";
+    let on = index::rank(&idx, issue);
+    assert_eq!(first(&on), "calc/mod.py", "{}", brief(&on));
+    // "is not an integer": three stop words and one common word, no quoted message.
+    assert!(
+        !signals(&on, "calc/indexed.py").contains(&"literal".to_string()),
+        "{}",
+        brief(&on)
+    );
+}

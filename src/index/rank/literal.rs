@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use super::evidence::Evidence;
 use super::signals::LITERAL;
 use crate::index::Index;
-use crate::index::terms::{SPECIFIC_BIT, for_each_phrase_word, tf};
+use crate::index::terms::{SPECIFIC_BIT, for_each_phrase_word, stop_hashes, tf};
 
 /// The issue's words as phrase hashes: the set of words, of specific words, and of
 /// adjacent pairs (for "is this literal quoted in the issue").
@@ -94,13 +94,19 @@ pub(super) fn literal_matches(
 }
 
 /// Rarity of each issue word over the files' content terms: ln(N/df) / ln(N), in [0, 1];
-/// a word no file has as a term (`import-mode`) counts as rare.
+/// a word no file has as a term (`import-mode`) counts as rare, a stop word as common.
 pub(super) fn word_rarity(index: &Index, issue: &str) -> HashMap<u32, f64> {
     let n = index.files.len().max(2) as f64;
+    let stop = stop_hashes();
     let mut out = HashMap::new();
     for_each_phrase_word(issue, |full, _| {
         // Keyed like the literal lists (high bit cleared); looked up by the full hash.
         out.entry(full & !SPECIFIC_BIT).or_insert_with(|| {
+            // Stop words are no terms, so their df reads 0: without this, "is not an
+            // integer" would be three rare words matched in every error message.
+            if stop.binary_search(&full).is_ok() {
+                return 0.0;
+            }
             let df = index.terms.iter().filter(|t| tf(t, full) > 0).count();
             if df == 0 {
                 1.0
