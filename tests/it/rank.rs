@@ -2,7 +2,7 @@
 //! test checks that the signal places the right file first *and* that switching the signal
 //! off in the weight table loses it (so the test fails when the signal stops working).
 
-use octagit::index::{self, Index, IndexOptions, Ranked, Weights};
+use octagit::index::{self, Index, IndexOptions, Ranked, SignalHit, Weights};
 
 use crate::support::repo::TempRepo;
 
@@ -62,6 +62,11 @@ fn build(repo: &TempRepo) -> Index {
 
 fn first(r: &[Ranked]) -> &str {
     r.first().map_or("", |r| r.path.as_str())
+}
+
+/// The file's hit of one signal, if that signal placed it.
+fn hit<'a>(r: &'a Ranked, signal: &str) -> Option<&'a SignalHit> {
+    r.signals.iter().find(|s| s.signal == signal)
 }
 
 fn signals(r: &[Ranked], path: &str) -> Vec<String> {
@@ -131,12 +136,8 @@ fn error_messages_quoted_in_the_issue_match_string_literals() {
     let idx = build(&repo);
     let issue = "Paying fails with\n\n    ValueError: unknown discount code WINTER\n\nbut WINTER is a code we sell.";
     let on = placed_by(&idx, issue, "shop/pricing.py", "literal");
-    let hit = on[0]
-        .signals
-        .iter()
-        .find(|s| s.signal == "literal")
-        .unwrap();
-    assert!(hit.detail.contains("line 7"), "{hit:?}");
+    let lit = hit(&on[0], "literal").unwrap();
+    assert!(lit.detail.contains("line 7"), "{lit:?}");
 }
 
 #[test]
@@ -398,12 +399,7 @@ fn the_lexical_order_is_fused_by_reciprocal_rank() {
     let idx = build(&repo);
     let issue = "Receipt items are joined wrongly";
     let on = index::rank(&idx, issue);
-    let fused = |r: &Ranked| {
-        r.signals
-            .iter()
-            .find(|s| s.signal == "bm25_rank")
-            .map(|s| (s.value, s.detail.clone()))
-    };
+    let fused = |r: &Ranked| hit(r, "bm25_rank").map(|s| (s.value, s.detail.clone()));
     // The words' best file gets the whole weight, the next 1 / (1 + 1/2) of it.
     let mut by_rank: Vec<(f64, String)> = on.iter().filter_map(fused).collect();
     by_rank.sort_by(|a, b| b.0.total_cmp(&a.0));

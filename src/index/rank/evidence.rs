@@ -20,6 +20,8 @@ pub(super) struct Evidence {
     pub(super) uses: Vec<String>,
     pub(super) literals: Vec<(usize, String)>,
     pub(super) words: Vec<(f64, String)>,
+    /// Place in the fielded BM25 order, 1 = best; 0 when no query word is in the file.
+    pub(super) lexical_rank: usize,
 }
 
 /// How specific an identifier named in the issue is: IDF over the files that define or

@@ -38,10 +38,7 @@ pub(super) fn detail(e: &mut Evidence, k: usize) -> String {
             let w: Vec<&str> = e.words.iter().take(4).map(|(_, w)| w.as_str()).collect();
             format!("words: {}", w.join(", "))
         }
-        BM25_RANK => format!(
-            "rank {} by words",
-            (RANK_SCALE / e.raw[k] - RANK_SCALE + 1.0).round()
-        ),
+        BM25_RANK => format!("rank {} by words", e.lexical_rank),
         GRAPH => "linked by references to the files above".into(),
         _ => String::new(),
     }

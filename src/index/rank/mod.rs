@@ -2,8 +2,8 @@
 //! paths and packages, definitions and uses of the identifiers the issue names weighted by
 //! their specificity, string literals the issue quotes, fielded BM25, and personalised
 //! PageRank over the reference graph), combined linearly with the weights of the one table
-//! [`SIGNALS`]; the lexical order also enters by reciprocal rank (`bm25_rank`). Every file keeps the signals that placed it, for people and for
-//! `octagit rank --json`.
+//! [`SIGNALS`]; the lexical order also enters by reciprocal rank (`bm25_rank`). Every
+//! file keeps the signals that placed it, for people and for `octagit rank --json`.
 
 use serde::{Deserialize, Serialize};
 
@@ -91,7 +91,8 @@ pub fn rank_with(index: &Index, issue_text: &str, w: &Weights) -> Vec<Ranked> {
     let mut order: Vec<usize> = (0..n).filter(|i| bm25[*i] > 0.0).collect();
     order.sort_by(|a, b| bm25[*b].total_cmp(&bm25[*a]).then(a.cmp(b)));
     for (r, &i) in order.iter().enumerate() {
-        ev[i].raw[BM25_RANK] = 1.0 / (1.0 + r as f64 / RANK_SCALE);
+        ev[i].lexical_rank = r + 1;
+        ev[i].raw[BM25_RANK] = reciprocal_rank(r + 1);
     }
 
     let weighted = |e: &Evidence, k: usize| -> f64 {

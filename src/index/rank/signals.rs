@@ -21,8 +21,9 @@ pub struct SignalSpec {
 /// dev set (shared/localization) by ablation, generic signals only. `bm25` and
 /// `bm25_rank` were raised (3 → 9, 0 → 2) after a check on 238 SWE-bench Lite instances
 /// outside the dev set, where the words decide more often than the names do (django's
-/// prose issues); on the dev set that costs three instances at Acc@1 and gains two at @5. Additive values are
-/// normalised to [0, 1] first (see each signal's code), so weights compare directly.
+/// prose issues); on the dev set that costs three instances at Acc@1 and gains two at @5.
+/// Additive values are normalised to [0, 1] first (see each signal's code), so weights
+/// compare directly.
 pub const SIGNALS: &[SignalSpec] = &[
     SignalSpec {
         name: "frame",
@@ -147,6 +148,11 @@ pub(super) const TITLE_BOOST: f64 = 1.5;
 
 /// Rank scale of [`BM25_RANK`]: the second file gets 1 / (1 + 1 / this) of the first's.
 pub(super) const RANK_SCALE: f64 = 2.0;
+
+/// [`BM25_RANK`]'s value for a file at `rank` (1 = best) of the lexical order.
+pub(super) fn reciprocal_rank(rank: usize) -> f64 {
+    1.0 / (1.0 + (rank - 1) as f64 / RANK_SCALE)
+}
 
 pub(super) fn saturate(raw: f64, tau: f64) -> f64 {
     1.0 - (-raw / tau).exp()
