@@ -67,6 +67,60 @@ pub(crate) fn issue_identifiers(issue: &str) -> HashMap<String, bool> {
     out
 }
 
+/// Identifiers the issue names in its title or in prose: lines of words with stop words
+/// among them, outside code fences, tracebacks and REPL or indented example code. The
+/// rest (its example models, its traceback's functions) is context, not a pointer.
+pub(crate) fn prose_identifiers(issue: &str) -> std::collections::HashSet<&str> {
+    let stop = super::terms::stopwords();
+    let mut out: std::collections::HashSet<&str> = identifiers(title(issue)).collect();
+    let mut fenced = false;
+    let mut after_frame = false;
+    for line in issue.lines() {
+        let t = line.trim();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        let frame = t.starts_with("File \"");
+        let code = fenced
+            || frame
+            || after_frame
+            || t.starts_with(">>>")
+            || t.starts_with("...")
+            || t.starts_with('$')
+            || t.starts_with('%')
+            || t.starts_with("import ")
+            || t.starts_with("from ") && t.contains(" import ")
+            || t.starts_with("def ")
+            || t.starts_with("class ")
+            || t.starts_with('@')
+            || t.contains(" = ")
+            || line.starts_with("    ")
+            || line.starts_with('\t')
+                && !line.trim_start_matches('\t').is_empty()
+                && t.ends_with([':', ')', ',', '(', '[', '{', ']', '}']);
+        after_frame = frame;
+        if code {
+            continue;
+        }
+        let words: Vec<&str> = t.split_whitespace().collect();
+        let stops = words
+            .iter()
+            .filter(|w| {
+                stop.contains(
+                    w.trim_matches(|c: char| !c.is_ascii_alphabetic())
+                        .to_ascii_lowercase()
+                        .as_str(),
+                )
+            })
+            .count();
+        if words.len() >= 4 && stops * 5 >= words.len() {
+            out.extend(identifiers(t));
+        }
+    }
+    out
+}
+
 /// The issue's title: its first non-empty line (callers pass "title\nbody").
 pub(crate) fn title(issue: &str) -> &str {
     issue.lines().find(|l| !l.trim().is_empty()).unwrap_or("")
@@ -116,6 +170,25 @@ mod tests {
         assert_eq!(ids.get("merge"), Some(&true));
         assert_eq!(ids.get("parse_config"), Some(&true));
         assert_eq!(ids.get("value"), Some(&false));
+    }
+
+    #[test]
+    fn prose_names_exclude_example_code_and_tracebacks() {
+        let issue = "Crash in `merge_rows`\nCalling load_table with two frames crashes it.\n```python\nimport pandas as pd\ndf = read_frame(x)\n```\n>>> build_index(df)\nTraceback (most recent call last):\n  File \"/srv/x.py\", line 3, in inner_step\n    run_inner(x)\nclass Model(models.Model):\n\tname = models.CharField(max_length=3)\nfrom app.models import Thing\nThe error says that the window of the frame is not set.";
+        let prose = prose_identifiers(issue);
+        for name in ["merge_rows", "load_table", "window"] {
+            assert!(prose.contains(name), "{name}: {prose:?}");
+        }
+        for name in [
+            "read_frame",
+            "build_index",
+            "inner_step",
+            "run_inner",
+            "CharField",
+            "Thing",
+        ] {
+            assert!(!prose.contains(name), "{name}: {prose:?}");
+        }
     }
 
     #[test]

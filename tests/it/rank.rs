@@ -431,3 +431,19 @@ fn the_lexical_order_is_fused_by_reciprocal_rank() {
         was.score
     );
 }
+
+#[test]
+fn names_in_prose_count_more_than_names_only_in_example_code() {
+    let repo = shop();
+    let idx = build(&repo);
+    // The same two names each time; only which one the prose points at differs.
+    let issue = |prose: &str, code: &str| {
+        format!(
+            "Output is off by one space\n\nWhat `{prose}` gives back is wrong here:\n\n>>> {code}(x)\n"
+        )
+    };
+    let a = index::rank(&idx, &issue("greet", "slugify"));
+    let b = index::rank(&idx, &issue("slugify", "greet"));
+    assert_eq!(first(&a), "shop/messages.py", "{}", brief(&a));
+    assert_eq!(first(&b), "shop/utils.py", "{}", brief(&b));
+}

@@ -33,6 +33,9 @@ pub(crate) struct Named {
 
 /// A name the issue's own example code defines counts this much of itself.
 const OWN_NAME: f64 = 0.3;
+/// A name the issue writes only in example code or a traceback, never in its title or
+/// prose, counts this much of itself.
+const CODE_ONLY: f64 = 0.3;
 /// Up to this many files named by path count in full; more share the signal.
 const PATHS_IN_FULL: f64 = 3.0;
 /// A named package's other modules get this share of its package value.
@@ -43,6 +46,7 @@ pub(super) fn named_identifiers(index: &Index, issue: &str) -> Vec<Named> {
     let stop = stopwords();
     let own_names = issue_defined_names(issue);
     let title_ids: HashSet<&str> = crate::index::terms::identifiers(title(issue)).collect();
+    let prose = crate::index::mentions::prose_identifiers(issue);
     let mut out = Vec::new();
     for (id, code_like) in issue_identifiers(issue) {
         if id.len() < 3 || (!code_like && stop.contains(id.to_ascii_lowercase().as_str())) {
@@ -82,8 +86,15 @@ pub(super) fn named_identifiers(index: &Index, issue: &str) -> Vec<Named> {
         } else {
             1.0
         };
+        // `models.CharField` in the reporter's example model, `_prepare` in the traceback:
+        // context the frames and the words already carry, not where the reporter points.
+        let context = if prose.contains(id.as_str()) {
+            1.0
+        } else {
+            CODE_ONLY
+        };
         out.push(Named {
-            spec: idf * len * kind * rare * own * in_title,
+            spec: idf * len * kind * rare * own * in_title * context,
             name: id,
         });
     }

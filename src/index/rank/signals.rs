@@ -47,7 +47,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         name: "defines",
         weight: 10.0,
         combine: Combine::Add,
-        what: "defines identifiers the issue names, each weighted by IDF over the repo's symbols and length",
+        what: "defines identifiers the issue names, each weighted by IDF over the repo's symbols and length; a name only in example code or a traceback counts 0.3",
     },
     SignalSpec {
         name: "uses",
